@@ -1,0 +1,10 @@
+import { AuditCore1796256000000 } from './1796256000000-audit-core';
+import { Auth1796256001000 } from './1796256001000-auth';
+import { Catalog1796256002000 } from './1796256002000-catalog';
+
+/** Every migration, in the order they apply. */
+export const migrations = [
+  AuditCore1796256000000,
+  Auth1796256001000,
+  Catalog1796256002000,
+];

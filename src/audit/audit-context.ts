@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Where a revision's changes came from. */
+export const AUDIT_SOURCES = [
+  'http',
+  'job',
+  'schedule',
+  'system',
+  'db',
+] as const;
+export type AuditSource = (typeof AUDIT_SOURCES)[number];
+
+/** Who acts, and on whose behalf, for the revisions a block of work writes. */
+export interface AuditContext {
+  userId: string | null;
+  source: AuditSource;
+  requestId?: string;
+  comment?: string;
+  jobRunId?: string;
+}
+
+/**
+ * Audit context of the current request or job, carried across awaits.
+ * The HTTP middleware and the job worker each open a scope per unit of work,
+ * so concurrent requests never share one.
+ */
+export const auditContextStorage = new AsyncLocalStorage<AuditContext>();
+
+/** Returns the context of the current scope, or a system context outside one. */
+export function currentAuditContext(): AuditContext {
+  return auditContextStorage.getStore() ?? { userId: null, source: 'system' };
+}

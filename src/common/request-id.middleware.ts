@@ -1,0 +1,46 @@
+import {
+  BadRequestException,
+  Injectable,
+  NestMiddleware,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { auditContextStorage } from '../audit/audit-context';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const MAX_COMMENT_LENGTH = 2000;
+
+/**
+ * Opens the audit scope of a request: honours or generates `X-Request-Id`,
+ * echoes it, and takes the revision comment from `X-Audit-Comment`. The
+ * actor is added by the auth guard.
+ */
+@Injectable()
+export class RequestIdMiddleware implements NestMiddleware {
+  use(request: Request, response: Response, next: NextFunction): void {
+    const given = request.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    request.headers['x-request-id'] = requestId;
+    response.setHeader('X-Request-Id', requestId);
+
+    const comment = request.header('x-audit-comment');
+    if (comment !== undefined && comment.length > MAX_COMMENT_LENGTH) {
+      next(
+        new BadRequestException([
+          `X-Audit-Comment must be at most ${MAX_COMMENT_LENGTH} characters`,
+        ]),
+      );
+      return;
+    }
+
+    auditContextStorage.run(
+      {
+        userId: null,
+        source: 'http',
+        requestId,
+        comment: comment || undefined,
+      },
+      () => next(),
+    );
+  }
+}

@@ -1,0 +1,35 @@
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp, logLevels } from './app.setup';
+import { validateEnvironment } from './config/environment';
+import { prepareDatabase } from './database/prepare-database';
+
+/** Starts the HTTP API, and the worker too unless WORKER=false. */
+async function bootstrap(): Promise<void> {
+  const environment = validateEnvironment(process.env);
+  const logger = new ConsoleLogger({
+    json: environment.LOG_JSON,
+    logLevels: logLevels(environment.LOG_LEVEL),
+  });
+  Logger.overrideLogger(logger);
+  if (environment.MIGRATE) await prepareDatabase(environment);
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register({ api: true, worker: environment.WORKER }),
+    { logger, bodyParser: false },
+  );
+  configureApp(app, environment);
+  await app.listen(environment.PORT, '0.0.0.0');
+  Logger.log(
+    `Chronicle API listening on port ${environment.PORT}` +
+      (environment.WORKER ? ' with the worker in-process' : ''),
+    'Bootstrap',
+  );
+}
+
+bootstrap().catch((error: Error) => {
+  Logger.error(`Chronicle failed to start: ${error.message}`, error.stack);
+  process.exit(1);
+});
