@@ -16,8 +16,5 @@ export interface JobTypeOptions {
  * job type. The job registry finds it by the metadata this stores.
  */
 export function JobTypeHandler(options: JobTypeOptions): ClassDecorator {
-  return applyDecorators(
-    Injectable(),
-    SetMetadata(JOB_TYPE_METADATA, options),
-  );
+  return applyDecorators(Injectable(), SetMetadata(JOB_TYPE_METADATA, options));
 }

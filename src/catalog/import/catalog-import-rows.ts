@@ -171,8 +171,10 @@ function toRow(
     forbidNonWhitelisted: true,
   });
   if (errors.length > 0) {
-    const reasons = errors.flatMap((error) =>
-      Object.values(error.constraints ?? {}),
+    // One reason per property: class-validator lists the constraints of a
+    // property bottom-up, so the last one is its first decorator, the type.
+    const reasons = errors.map(
+      (error) => Object.values(error.constraints ?? {}).at(-1) ?? 'is invalid',
     );
     throw new ImportRowError(position, reasons.join('; '));
   }

@@ -28,7 +28,9 @@ const BOM = '\uFEFF';
  *   closing quote, or a quoted field that is never closed.
  */
 export function parseCsv(text: string): CsvRecord[] {
-  const parser = new CsvStateMachine(text.startsWith(BOM) ? text.slice(1) : text);
+  const parser = new CsvStateMachine(
+    text.startsWith(BOM) ? text.slice(1) : text,
+  );
 
   return parser.parse();
 }

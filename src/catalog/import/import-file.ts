@@ -32,7 +32,7 @@ export async function resolveImportFile(
   );
 
   const inside = relative(root, target);
-  if (inside === '' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
     throw new ImportFileError(
       `payload.file ${JSON.stringify(name)} leads out of the import folder`,
     );
