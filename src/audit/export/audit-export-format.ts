@@ -55,9 +55,10 @@ export function toCsvLine(record: AuditExportRecord): string {
   const cells = EXPORT_COLUMNS.map((column) => {
     const value = record[column];
     if (value === null || value === undefined) return '';
-    const text = JSON_COLUMNS.has(column)
-      ? JSON.stringify(value)
-      : String(value);
+    const text =
+      typeof value === 'string' && !JSON_COLUMNS.has(column)
+        ? value
+        : JSON.stringify(value);
 
     return quoteCsv(text);
   });
