@@ -23,7 +23,7 @@ const SOURCES = ['books', 'csv', 'file'] as const;
 /** Maximum rows in a `books` payload; CSV rows are bounded by the text size. */
 export const MAX_IMPORT_BOOKS = 10_000;
 
-function givenSources(payload: object): string[] {
+function presentSources(payload: object): string[] {
   const record = payload as Record<string, unknown>;
 
   return SOURCES.filter((source) => record[source] !== undefined);
@@ -38,10 +38,10 @@ function ExactlyOneSource(): PropertyDecorator {
       propertyName: propertyName as string,
       validator: {
         validate: (_value: unknown, args: ValidationArguments) =>
-          givenSources(args.object).length === 1,
+          presentSources(args.object).length === 1,
         defaultMessage: (args: ValidationArguments) => {
-          const given = givenSources(args.object);
-          const found = given.length === 0 ? 'none' : given.join(', ');
+          const present = presentSources(args.object);
+          const found = present.length === 0 ? 'none' : present.join(', ');
 
           return `payload must contain exactly one of books, csv or file (found: ${found})`;
         },
@@ -103,7 +103,7 @@ export class CatalogImportPayloadDto {
   @ValidateIf(
     (payload: object) =>
       (payload as CatalogImportPayloadDto).books !== undefined ||
-      givenSources(payload).length === 0,
+      presentSources(payload).length === 0,
   )
   @ExactlyOneSource()
   @IsArray()

@@ -11,7 +11,7 @@ export type ImportBookFields = Partial<
 
 /** A validated row, ready to upsert. */
 export interface CatalogImportRow {
-  /** Where the row is, for messages: `row 3`, or `row 3 (line 5)` in CSV. */
+  /** Position for messages: `row 3`, or `row 3 (line 5)` in CSV. */
   position: string;
   title: string;
   author: string;

@@ -109,6 +109,8 @@ export class CatalogImportJob implements JobHandler<CatalogImportPayloadDto> {
     if (payload.csv !== undefined) return rowsFromCsv(payload.csv);
     if (payload.file !== undefined) {
       // Resolved again here: the file may have changed since submission.
+      // NOTE: the file is read whole into memory, and its size is not
+      // limited; a streaming parser would be needed for files of many GB.
       const path = await resolveImportFile(
         this.environment.IMPORT_DIR,
         payload.file,
