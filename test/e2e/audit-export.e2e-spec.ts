@@ -95,7 +95,7 @@ describe(AuditExportJob.name, () => {
        FROM audit_version v JOIN audit_revision r ON r.id = v.revision_id
        WHERE r.created_at >= $1 AND r.created_at < $2
          AND ($3::text IS NULL OR v.entity_type = $3)
-       ORDER BY v.revision_id, v.id`,
+       ORDER BY v.id`,
       [from, to, type ?? null],
     );
   }

@@ -28,9 +28,6 @@ export type AuditExportContext = Pick<
   'jobRunId' | 'signal' | 'progress'
 >;
 
-/** Keyset position: the last (revision id, version id) written. */
-type Cursor = [revisionId: string, versionId: string];
-
 interface VersionRow {
   version_id: string;
   revision_id: string;
@@ -57,23 +54,30 @@ const RANGE = `
   WHERE r.created_at >= $1 AND r.created_at < $2
     AND ($3::text IS NULL OR v.entity_type = $3)`;
 
-const COUNT_SQL = `SELECT count(*)::int AS total ${RANGE}`;
+/** Size of the range and its bounds in version ids, for the batches. */
+const BOUNDS_SQL = `
+  SELECT count(*)::int AS total, min(v.id) AS first_id, max(v.id) AS last_id
+  ${RANGE}`;
 
 const BATCH_SQL = `
   SELECT v.id AS version_id, v.revision_id, r.created_at AS at, r.user_id,
     u.name AS user_name, r.source, r.comment, r.request_id, r.job_run_id,
     v.entity_type, v.entity_id, v.version, v.action, v.changes, v.snapshot
   ${RANGE}
-    AND (v.revision_id, v.id) > ($4::bigint, $5::bigint)
-  ORDER BY v.revision_id, v.id
+    AND v.id > $4::bigint AND v.id <= $5::bigint
+  ORDER BY v.id
   LIMIT $6`;
 
 /**
  * Writes the versions of a time range, joined with their revisions, to a
- * file in EXPORT_DIR named after the job run. Versions are read in keyset
- * batches of one REPEATABLE READ, read-only transaction, so the file is one
- * consistent picture however long the export takes, and memory stays at one
- * batch.
+ * file in EXPORT_DIR named after the job run, in version id order (the order
+ * of capture). Versions are read in keyset batches of one REPEATABLE READ,
+ * read-only transaction, so the file is one consistent picture however long
+ * the export takes, and memory stays at one batch.
+ *
+ * Batches walk the primary key between the first and last version id of the
+ * range. Keyset on (revision_id, id) would sort a whole revision per batch,
+ * because no index has both columns, and one import is one revision.
  */
 @Injectable()
 export class AuditExportService {
@@ -141,19 +145,24 @@ export class AuditExportService {
     batchSize: number,
   ): Promise<number> {
     const range = [payload.from, payload.to, payload.type ?? null];
-    const [{ total }] = (await runner.query(COUNT_SQL, range)) as {
+    const [bounds] = (await runner.query(BOUNDS_SQL, range)) as {
       total: number;
+      first_id: string | null;
+      last_id: string | null;
     }[];
+    const { total } = bounds;
     await context.progress({ written: 0, total });
     if (payload.format === 'csv') await file.write(csvHeader());
+    if (bounds.first_id === null || bounds.last_id === null) return 0;
 
     let written = 0;
-    let cursor: Cursor = ['0', '0'];
+    let cursor = (BigInt(bounds.first_id) - 1n).toString();
     for (;;) {
       context.signal.throwIfAborted();
       const rows = (await runner.query(BATCH_SQL, [
         ...range,
-        ...cursor,
+        cursor,
+        bounds.last_id,
         batchSize,
       ])) as VersionRow[];
       if (rows.length === 0) break;
@@ -162,8 +171,7 @@ export class AuditExportService {
       written += rows.length;
       await context.progress({ written, total });
 
-      const last = rows[rows.length - 1];
-      cursor = [last.revision_id, last.version_id];
+      cursor = rows[rows.length - 1].version_id;
     }
 
     return written;
