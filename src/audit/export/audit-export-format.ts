@@ -15,8 +15,10 @@ export interface AuditExportRecord {
   entityId: string;
   version: number;
   action: string;
-  changes: unknown;
-  snapshot: unknown;
+  /** JSON text as PostgreSQL prints jsonb, copied to the file unparsed. */
+  changes: string;
+  /** JSON text, as `changes`. */
+  snapshot: string;
 }
 
 /** Column order of the CSV format; NDJSON objects use the same names. */
@@ -38,11 +40,12 @@ export const EXPORT_COLUMNS: (keyof AuditExportRecord)[] = [
   'snapshot',
 ];
 
-/** JSON columns, written as JSON text in CSV. */
-const JSON_COLUMNS = new Set<keyof AuditExportRecord>(['changes', 'snapshot']);
-
+/** Returns one JSON object and a line feed; changes and snapshot are nested. */
 export function toNdjsonLine(record: AuditExportRecord): string {
-  return `${JSON.stringify(record)}\n`;
+  const { changes, snapshot, ...scalars } = record;
+  const head = JSON.stringify(scalars).slice(0, -1);
+
+  return `${head},"changes":${changes},"snapshot":${snapshot}}\n`;
 }
 
 /** Returns the CSV header record, ended by CRLF as RFC 4180 writes it. */
@@ -54,13 +57,9 @@ export function csvHeader(): string {
 export function toCsvLine(record: AuditExportRecord): string {
   const cells = EXPORT_COLUMNS.map((column) => {
     const value = record[column];
-    if (value === null || value === undefined) return '';
-    const text =
-      typeof value === 'string' && !JSON_COLUMNS.has(column)
-        ? value
-        : JSON.stringify(value);
+    if (value === null) return '';
 
-    return quoteCsv(text);
+    return quoteCsv(typeof value === 'string' ? value : String(value));
   });
 
   return `${cells.join(',')}\r\n`;

@@ -42,8 +42,8 @@ interface VersionRow {
   entity_id: string;
   version: number;
   action: string;
-  changes: unknown;
-  snapshot: unknown;
+  changes: string;
+  snapshot: string;
 }
 
 /** The versions of the range; users are joined for their names. */
@@ -62,7 +62,8 @@ const BOUNDS_SQL = `
 const BATCH_SQL = `
   SELECT v.id AS version_id, v.revision_id, r.created_at AS at, r.user_id,
     u.name AS user_name, r.source, r.comment, r.request_id, r.job_run_id,
-    v.entity_type, v.entity_id, v.version, v.action, v.changes, v.snapshot
+    v.entity_type, v.entity_id, v.version, v.action,
+    v.changes::text AS changes, v.snapshot::text AS snapshot
   ${RANGE}
     AND v.id > $4::bigint AND v.id <= $5::bigint
   ORDER BY v.id

@@ -179,7 +179,10 @@ function sameValue(current: unknown, next: unknown): boolean {
 
 /**
  * Names the row in a constraint or data error from PostgreSQL (SQLSTATE
- * classes 22 and 23), which retrying cannot fix; other errors pass through.
+ * classes 22 and 23), which retrying cannot fix. Other errors pass through,
+ * and so does a unique violation (23505): the rows are matched before they
+ * are written, so it means a concurrent writer created the same author or
+ * ISBN, and the next attempt matches that row instead.
  */
 function toRowError(row: CatalogImportRow, error: unknown): unknown {
   if (!(error instanceof QueryFailedError)) return error;
@@ -189,7 +192,8 @@ function toRowError(row: CatalogImportRow, error: unknown): unknown {
     detail?: string;
   };
   const code = driverError.code ?? '';
-  if (!code.startsWith('22') && !code.startsWith('23')) return error;
+  const permanent = code.startsWith('22') || code.startsWith('23');
+  if (!permanent || code === '23505') return error;
 
   return new ImportRowError(row.position, driverError.detail ?? error.message);
 }
