@@ -172,7 +172,8 @@ function toRow(
   });
   if (errors.length > 0) {
     // One reason per property: class-validator lists the constraints of a
-    // property bottom-up, so the last one is its first decorator, the type.
+    // property bottom-up, so the last one is its first decorator, which is
+    // the type check on every property of CatalogImportBookDto.
     const reasons = errors.map(
       (error) => Object.values(error.constraints ?? {}).at(-1) ?? 'is invalid',
     );
