@@ -118,7 +118,9 @@ export class TrackedTableRegistry {
       tables.set(table.entityType, table);
     }
     this.cache = { loadedAt: Date.now(), tables };
-    this.logger.debug(`Discovered tracked types: ${[...tables.keys()]}`);
+    this.logger.debug(
+      `Discovered tracked types: ${[...tables.keys()].join(', ')}`,
+    );
 
     return tables;
   }
