@@ -13,7 +13,7 @@ export type RevertResponseDto = Record<string, unknown> & {
   revisionId: number | null;
 };
 
-/** What reverting a revision did to one object it touched. */
+/** Outcome of a revision revert for one object the revision touched. */
 export interface RevisionRevertItemDto {
   type: string;
   id: string;

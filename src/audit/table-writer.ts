@@ -120,13 +120,13 @@ export class TableWriter {
     columns: TableColumn[],
     snapshot: Snapshot,
   ): Promise<string[]> {
-    const kept = columns.filter(
+    const insertable = columns.filter(
       (column) =>
         (writable(column, table) || column.name === 'id') &&
         column.name in snapshot,
     );
-    const names = kept.map((column) => quote(column.name));
-    const overriding = kept.some((column) => column.identityAlways)
+    const names = insertable.map((column) => quote(column.name));
+    const overriding = insertable.some((column) => column.identityAlways)
       ? 'OVERRIDING SYSTEM VALUE'
       : '';
 
@@ -172,7 +172,7 @@ function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
 
-/** A jsonb expression over row alias `t`, formatted like the capture trigger. */
+/** Builds a jsonb expression over row alias `t`, formatted like snapshots. */
 function rowJson(columns: TableColumn[], excluded: string[]): string {
   const formatted: string[] = [];
   for (const column of columns) {

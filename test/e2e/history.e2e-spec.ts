@@ -86,7 +86,7 @@ describe('History', () => {
     }
     const requestIds = new Set(versions.map((version) => version.requestId));
     expect(requestIds.size).toBe(100);
-  });
+  }, 60_000);
 
   it('numbers thirty concurrent updates 1 to 31', async () => {
     const book = await fixtures.createBook();
@@ -101,7 +101,7 @@ describe('History', () => {
     expect(versions.map((version) => version.version)).toEqual(
       Array.from({ length: 31 }, (_, index) => 31 - index),
     );
-  });
+  }, 60_000);
 
   it('keeps only versions outside a rolled-back savepoint', async () => {
     const books = [
