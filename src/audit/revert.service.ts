@@ -304,6 +304,9 @@ export class RevertService {
           if (!isForeignKeyViolation(error)) {
             throw toRevertError(error, describe(revisionId, step));
           }
+          this.logger.debug(
+            `Deferred ${describe(revisionId, step)} to pass ${pass + 2}: ${(error as Error).message}`,
+          );
           failed.push({ step, error });
         }
       }
