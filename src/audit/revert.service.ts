@@ -247,18 +247,27 @@ export class RevertService {
          ORDER BY entity_type, entity_id`,
         [revisionId],
       );
-    if (objects.length === 0)
+    if (objects.length === 0) {
       throw notFound(`Revision ${revisionId} not found`);
+    }
 
+    // NOTE: each object costs five queries here and one or two to write, so
+    // a revision of n rows issues about 7n; batching by type would cut that.
+    const tables = new Map<string, [TrackedTable, TableColumn[]]>();
     const steps: RevisionStep[] = [];
     for (const object of objects) {
-      const table = await this.writableTable(
-        manager,
-        object.type,
-        object.id,
-        actor,
-      );
-      const columns = await this.writer.columns(manager, table);
+      let resolved = tables.get(object.type);
+      if (!resolved) {
+        const table = await this.writableTable(
+          manager,
+          object.type,
+          object.id,
+          actor,
+        );
+        resolved = [table, await this.writer.columns(manager, table)];
+        tables.set(object.type, resolved);
+      }
+      const [table, columns] = resolved;
       const current = await this.writer.read(
         manager,
         table,
