@@ -46,8 +46,18 @@ describe('Revert and recover', () => {
   }
 
   it('reverts a book as a new version and keeps who/when', async () => {
-    const book = await fixtures.createBook({ title: 'Old', price: '10.00' });
-    await fixtures.updateBook(book.id, { title: 'New', price: '12.50' });
+    const book = await fixtures.createBook({
+      title: 'Old',
+      price: '10.00',
+      tags: ['classic', 'novel'],
+      publishedYear: 1815,
+    });
+    await fixtures.updateBook(book.id, {
+      title: 'New',
+      price: '12.50',
+      tags: ['modern'],
+      publishedYear: null,
+    });
 
     const response = await post(`/history/books/${book.id}/revert`, {
       version: 1,
@@ -57,6 +67,8 @@ describe('Revert and recover', () => {
       id: book.id,
       title: 'Old',
       price: '10.00',
+      tags: ['classic', 'novel'],
+      publishedYear: 1815,
       version: 3,
       ignoredFields: [],
       reverted: true,
@@ -173,13 +185,17 @@ describe('Revert and recover', () => {
         CREATE TABLE ${table} (
           id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
           name text NOT NULL,
-          color text)`);
-      await trackTable(runner, table, {
+          color text,
+          secret text)`);
+      const tracking = {
         entityType: type,
+        exclude: ['secret'],
         labelColumn: 'name',
-      });
+      };
+      await trackTable(runner, table, tracking);
       const [{ id }] = await runner.query(
-        `INSERT INTO ${table} (name, color) VALUES ('Lamp', 'red') RETURNING id`,
+        `INSERT INTO ${table} (name, color, secret)
+         VALUES ('Lamp', 'red', 'first secret') RETURNING id`,
       );
       await runner.query(
         `UPDATE ${table} SET name = 'Desk lamp' WHERE id = $1`,
@@ -190,10 +206,8 @@ describe('Revert and recover', () => {
         `ALTER TABLE ${table} ADD COLUMN size integer NOT NULL DEFAULT 7`,
       );
       await runner.query(`ALTER TABLE ${table} ADD COLUMN note text`);
-      await trackTable(runner, table, {
-        entityType: type,
-        labelColumn: 'name',
-      });
+      await trackTable(runner, table, tracking);
+      await runner.query(`UPDATE ${table} SET secret = 'new secret'`);
       await runner.query(
         `UPDATE ${table} SET size = 9, note = 'kept' WHERE id = $1`,
         [id],
@@ -212,6 +226,12 @@ describe('Revert and recover', () => {
         ignoredFields: ['color'],
         reverted: true,
       });
+      expect(response.body).not.toHaveProperty('secret');
+      const [row] = await runner.query(
+        `SELECT secret FROM ${table} WHERE id = $1`,
+        [id],
+      );
+      expect(row.secret).toBe('new secret');
       const [latest] = await fixtures.allVersions(type, id);
       expect(latest.action).toBe('revert');
       expect(latest.changes).toEqual({
