@@ -150,7 +150,7 @@ describe('History', () => {
     expect(await countVersions(book.id)).toBe(1);
   });
 
-  it('leaves no version for work that fails after its write', async () => {
+  it('leaves no version after failed work', async () => {
     const book = await fixtures.createBook();
     const transactions = app.app.get(AuditedTransactionService);
 
@@ -170,7 +170,7 @@ describe('History', () => {
     expect(row.title).toBe(book.title);
   });
 
-  it('gives a bulk update of one field one version per book', async () => {
+  it('versions each book of a bulk update', async () => {
     const books = [
       await fixtures.createBook({ price: '5.00', isbn: randomIsbn() }),
       await fixtures.createBook({ price: '6.00', isbn: randomIsbn() }),
@@ -210,7 +210,7 @@ describe('History', () => {
     expect(await countVersions(book.id)).toBe(1);
   });
 
-  it('versions raw SQL from another connection with source db', async () => {
+  it('versions raw SQL with source db', async () => {
     const book = await fixtures.createBook();
     const client = new Client({
       connectionString: process.env.DATABASE_URL,
@@ -272,7 +272,7 @@ describe('History', () => {
     expect(next.body.nextCursor).toBeNull();
   });
 
-  it('returns the snapshot in force at instants between versions', async () => {
+  it('returns as-of snapshots between versions', async () => {
     const book = await fixtures.createBook({ title: 'First' });
     await pause(5);
     await fixtures.updateBook(book.id, { title: 'Second' });
@@ -378,7 +378,7 @@ describe('History', () => {
     return items;
   }
 
-  it('filters revisions by user, type, source and time', async () => {
+  it('filters revisions', async () => {
     const writer = await app.createUser('editor');
     const since = new Date().toISOString();
     const book = await fixtures.createBook();
@@ -432,7 +432,7 @@ describe('History', () => {
     expect(new Set(ids).size).toBe(4);
   });
 
-  it('rejects an unknown type with 404 naming the known types', async () => {
+  it('rejects an unknown type with 404', async () => {
     const response = await get(`/history/unicorns/${randomUUID()}`).expect(404);
 
     expect(response.body.message[0]).toContain('unicorns');
@@ -469,7 +469,7 @@ describe('History', () => {
     expect(badRevision.body.message[0]).toContain('id must be');
   });
 
-  it('returns 404 for an object or version without history', async () => {
+  it('returns 404 without history', async () => {
     const book = await fixtures.createBook();
 
     await get(`/history/books/${randomUUID()}`).expect(404);
