@@ -9,8 +9,9 @@ export interface TableColumn {
   name: string;
   dataType: string;
   hasDefault: boolean;
-  /** Generated columns, and identity columns that reject written values. */
+  /** A generated column, which cannot be written. */
   generated: boolean;
+  /** A GENERATED ALWAYS identity, written only with OVERRIDING SYSTEM VALUE. */
   identityAlways: boolean;
 }
 
@@ -22,7 +23,10 @@ const WHO_WHEN = new Set([
   'updated_by',
 ]);
 
-/** jsonb_build_object takes at most 100 arguments, so 50 pairs per call. */
+/**
+ * Key/value pairs per jsonb_build_object call. A PostgreSQL function takes at
+ * most 100 arguments in a default build (FUNC_MAX_ARGS), so 50 pairs at most.
+ */
 const PAIRS_PER_CALL = 40;
 
 export type Snapshot = Record<string, unknown>;
