@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuditCaptureModule } from './audit/audit-capture.module';
+import { AuditModule } from './audit/audit.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
@@ -27,8 +28,9 @@ const CORE_MODULES: Type[] = [
 const API_MODULES: Type[] = [
   AuthModule,
   CatalogModule,
-  AuditExportModule,
   HealthModule,
+  AuditModule,
+  AuditExportModule,
 ];
 
 /** Modules that run jobs and schedules. */
