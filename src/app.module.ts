@@ -16,13 +16,8 @@ export interface AppModuleOptions {
   worker: boolean;
 }
 
-/** Modules every Chronicle process needs. */
-const CORE_MODULES: Type[] = [
-  ConfigModule,
-  DatabaseModule,
-  RedisModule,
-  AuditCaptureModule,
-];
+/** Modules every Chronicle process needs, besides its configuration. */
+const CORE_MODULES: Type[] = [DatabaseModule, RedisModule, AuditCaptureModule];
 
 /** Modules that serve the HTTP API. */
 const API_MODULES: Type[] = [
@@ -42,6 +37,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ConfigModule.forRoot(),
         ...CORE_MODULES,
         ...(options.api ? API_MODULES : []),
         ...(options.worker ? WORKER_MODULES : []),
