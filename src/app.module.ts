@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { RedisModule } from './redis/redis.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 export interface AppModuleOptions {
   /** Serves the HTTP API. */
@@ -23,7 +24,12 @@ const CORE_MODULES: Type[] = [
 ];
 
 /** Modules that serve the HTTP API. */
-const API_MODULES: Type[] = [AuthModule, CatalogModule, HealthModule];
+const API_MODULES: Type[] = [
+  AuthModule,
+  CatalogModule,
+  HealthModule,
+  SchedulerModule,
+];
 
 /** Modules that run jobs and schedules. */
 const WORKER_MODULES: Type[] = [];
