@@ -54,10 +54,16 @@ describe('Schedules API', () => {
   it.each([
     [{ cron: '0 3 * *' }, 'cron must have 5 or 6 fields'],
     [{ cron: '0 25 * * *' }, 'cron is invalid'],
-    [{ cron: '0 3 * * *', timezone: 'Mars/Olympus' }, 'timezone "Mars/Olympus"'],
+    [
+      { cron: '0 3 * * *', timezone: 'Mars/Olympus' },
+      'timezone "Mars/Olympus"',
+    ],
     [{ everyMs: 10 }, 'everyMs must be at least 1000'],
     [{ runAt: '2001-01-01T00:00:00Z' }, 'runAt must be in the future'],
-    [{ cron: '0 3 * * *', everyMs: 5000 }, 'cron and everyMs: give exactly one'],
+    [
+      { cron: '0 3 * * *', everyMs: 5000 },
+      'cron and everyMs: give exactly one',
+    ],
     [{}, 'cron, everyMs or runAt is required'],
     [
       {
@@ -185,7 +191,11 @@ describe('Schedules API', () => {
       .http()
       .patch(`/schedules/${body.id}`)
       .set(...bearer(operator.token))
-      .send({ cron: '0 12 * * 1', timezone: 'America/Los_Angeles', limit: null })
+      .send({
+        cron: '0 12 * * 1',
+        timezone: 'America/Los_Angeles',
+        limit: null,
+      })
       .expect(200);
 
     expect(response.body).toMatchObject({
