@@ -12,16 +12,16 @@ export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
 export const SLOT_OUTCOMES = ['fired', 'skipped', 'missed'] as const;
 export type SlotOutcome = (typeof SLOT_OUTCOMES)[number];
 
-/** Most late slots that catchUp `all` fires after one downtime. */
+/** Maximum number of late slots that catchUp `all` fires after a downtime. */
 export const CATCH_UP_ALL_LIMIT = 100;
 
-/** Most slots decided in one round, which keeps one transaction bounded. */
+/** Maximum number of slots decided in one round, to bound a transaction. */
 export const SLOTS_PER_ROUND = 1000;
 
 export interface SlotDecision {
   slotAt: Date;
   outcome: SlotOutcome;
-  /** Why a slot fired late or did not fire; null for a slot fired on time. */
+  /** Reason for a late fire or for not firing; null for an on-time fire. */
   reason: string | null;
 }
 

@@ -71,7 +71,7 @@ export function* slotsFrom(spec: SlotSpec, from: Date): Generator<Date> {
   }
 }
 
-/** The first `count` slots at or after `from`. */
+/** Lists the first `count` slots at or after `from`. */
 export function takeSlots(spec: SlotSpec, from: Date, count: number): Date[] {
   const slots: Date[] = [];
   if (count <= 0) return slots;
@@ -84,7 +84,7 @@ export function takeSlots(spec: SlotSpec, from: Date, count: number): Date[] {
   return slots;
 }
 
-/** The first slot at or after `from`, or null when the schedule has none. */
+/** Finds the first slot at or after `from`; null when there is none. */
 export function firstSlotFrom(spec: SlotSpec, from: Date): Date | null {
   return takeSlots(spec, from, 1)[0] ?? null;
 }
@@ -125,10 +125,10 @@ function* intervalSlots(
  *
  * cron-parser iterates over wall-clock times in UTC, where no time is skipped
  * or repeated, and this function maps each wall-clock match to real instants
- * itself. Left to its own `tz` option, cron-parser (like luxon) moves a time
- * inside a spring-forward gap forward by the length of the gap (02:30 becomes
- * 03:30), and luxon picks the later offset for a repeated time; neither is the
- * rule Chronicle documents:
+ * itself. With its own `tz` option, cron-parser 5.10 (like luxon 3.7) moves a
+ * time inside a spring-forward gap forward by the length of the gap (02:30
+ * becomes 03:30). luxon also picks the later offset for a repeated time.
+ * Neither is the rule Chronicle documents:
  *
  * - Spring-forward gap: a wall time that does not exist fires once, at the
  *   first valid instant after it, which is the instant of the change (02:30
@@ -173,7 +173,7 @@ function* cronSlots(
   }
 }
 
-/** The next wall-clock match, or null when the expression has no more. */
+/** Reads the next wall-clock match; null when the expression has no more. */
 function nextWall(iterator: CronExpression): number | null {
   try {
     return iterator.next().getTime();
@@ -188,7 +188,7 @@ function offsetAt(zone: IANAZone, instant: number): number {
   return zone.offset(instant) * 60_000;
 }
 
-/** The wall-clock time of `instant` in `zone`, written as a UTC timestamp. */
+/** Converts `instant` to its wall-clock time in `zone`, as a UTC timestamp. */
 function wallOf(zone: IANAZone, instant: number): number {
   return instant + offsetAt(zone, instant);
 }
@@ -199,7 +199,8 @@ function wallOf(zone: IANAZone, instant: number): number {
  * change (the first valid instant after the missing time).
  *
  * Offsets are sampled a day either side, which assumes a zone changes its
- * offset at most once within two days; the tz database holds to that.
+ * offset at most once within two days. No zone in the tz database breaks
+ * that.
  */
 function instantsOf(zone: IANAZone, wall: number): number[] {
   const offsets = new Set(

@@ -17,7 +17,7 @@ const bigintToNumber: ValueTransformer = {
 
 /**
  * A schedule: when to create job runs of one type and payload. Exactly one of
- * runAt, everyMs and cron is set, as `kind` says. Who/when columns are filled
+ * runAt, everyMs and cron is set, matching `kind`. Who/when columns are filled
  * by the stamp_who_when() trigger; nextRunAt, lastRunAt and runsCount are the
  * scheduler's bookkeeping and are left out of history.
  */

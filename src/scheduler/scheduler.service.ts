@@ -17,7 +17,7 @@ import {
 } from './scheduled-job-launcher';
 import { SCHEDULER_CLOCK, type SchedulerClock } from './scheduler-clock';
 
-/** Most schedules one tick decides; the rest wait for the next tick. */
+/** Maximum number of schedules one tick decides; the rest wait a tick. */
 const SCHEDULES_PER_TICK = 200;
 
 /** Retry delays after a failed launch: 1 s doubling up to 60 s. */
@@ -31,9 +31,9 @@ interface Retry {
 
 /**
  * The firing loop. Every tick it claims due schedules one at a time with
- * FOR UPDATE SKIP LOCKED and, in one transaction per schedule, records the
+ * FOR UPDATE SKIP LOCKED. In one transaction per schedule it records the
  * decision of each due slot, launches the fired ones, and moves next_run_at
- * and runs_count on (disabling the schedule when no slot is left).
+ * and runs_count on. It disables a schedule that has no slot left.
  *
  * Any number of processes may run it at once. The row lock keeps two of
  * them off the same schedule; the primary key of schedule_slots keeps any
