@@ -59,7 +59,7 @@ export function cronError(expression: string): string | null {
 /**
  * Yields the slots of a schedule at or after `from`, ascending and without
  * repeats, within the startAt/endAt bounds. The run limit is not applied
- * here: it counts fired runs, which only the caller knows.
+ * here, because it counts fired runs and only the caller tracks those.
  */
 export function* slotsFrom(spec: SlotSpec, from: Date): Generator<Date> {
   const start = Math.max(from.getTime(), spec.startAt?.getTime() ?? -Infinity);

@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/scheduler/scheduler-clock';
 import {
   FakeClock,
   FakeLauncher,
@@ -127,6 +128,25 @@ describe('SchedulerService', () => {
       expect(await slotsOf(schedule.id)).toHaveLength(6);
       expect((await scheduleRow(schedule.id)).runs_count).toBe(6);
     }
+  });
+
+  it('fires once per slot with two running timer loops', async () => {
+    const launcher = new FakeLauncher();
+    const schedule = await createSchedule({ everyMs: 1000, limit: 3 });
+    const first = await SchedulerProcess.start(launcher, systemClock, 25);
+    const second = await SchedulerProcess.start(launcher, systemClock, 25);
+
+    await waitFor(
+      async () => (await scheduleRow(schedule.id)).enabled === false,
+      10_000,
+    );
+    await Promise.all([first.close(), second.close()]);
+
+    const start = new Date(schedule.createdAt).getTime();
+    expect(launcher.slotsOf(schedule.id)).toEqual(
+      [0, 1, 2].map((k) => new Date(start + k * 1000).toISOString()),
+    );
+    expect((await scheduleRow(schedule.id)).runs_count).toBe(3);
   });
 
   it('waits for a slot being decided by the other scheduler, then skips it', async () => {
@@ -344,13 +364,14 @@ describe('SchedulerService', () => {
   });
 });
 
-/** Polls a condition every 10 ms, for at most 5 s. */
+/** Polls a condition every 10 ms until it holds, for at most `timeoutMs`. */
 async function waitFor(
   condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt += 1) {
+  for (let attempt = 0; attempt < timeoutMs / 10; attempt += 1) {
     if (await condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error('condition not met within 5 s');
+  throw new Error(`condition not met within ${timeoutMs} ms`);
 }

@@ -3,7 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
 import { logLevels } from '../../src/app.setup';
-import { validateEnvironment } from '../../src/config/environment';
+import { Environment, validateEnvironment } from '../../src/config/environment';
 import type { Schedule } from '../../src/scheduler/schedule.entity';
 import {
   LaunchResult,
@@ -87,8 +87,9 @@ export class FakeClock implements SchedulerClock {
 }
 
 /**
- * A worker-side process running only the scheduler, with a fake launcher
- * and clock, ticked by hand (SCHEDULER_TICK_MS=0 keeps its timer off).
+ * A worker-side process running only the scheduler, with a fake launcher and
+ * a given clock. With `tickMs` 0 (the default) its timer is off and the test
+ * ticks it by hand.
  */
 export class SchedulerProcess {
   private constructor(
@@ -98,9 +99,13 @@ export class SchedulerProcess {
 
   static async start(
     launcher: FakeLauncher,
-    clock: FakeClock,
+    clock: SchedulerClock,
+    tickMs = 0,
   ): Promise<SchedulerProcess> {
-    process.env.SCHEDULER_TICK_MS = '0';
+    // ConfigModule reads process.env once per test file, so the tick period
+    // is set on the Environment provider itself.
+    const environment = validateEnvironment(process.env);
+    environment.SCHEDULER_TICK_MS = tickMs;
     const moduleRef = await Test.createTestingModule({
       imports: [
         AppModule.register({ api: false, worker: false }),
@@ -111,8 +116,10 @@ export class SchedulerProcess {
       .useValue(launcher)
       .overrideProvider(SCHEDULER_CLOCK)
       .useValue(clock)
+      .overrideProvider(Environment)
+      .useValue(environment)
       .compile();
-    moduleRef.useLogger(logLevels(validateEnvironment(process.env).LOG_LEVEL));
+    moduleRef.useLogger(logLevels(environment.LOG_LEVEL));
     const context = await moduleRef.init();
 
     return new SchedulerProcess(context, context.get(SchedulerService));
