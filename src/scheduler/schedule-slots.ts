@@ -23,14 +23,6 @@ export interface SlotSpec {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/**
- * How far back in wall-clock time the cron iteration starts, so that the
- * second occurrence of a repeated wall time is found when `from` lies between
- * its two occurrences. No backward change in the tz database exceeds two
- * hours.
- */
-const OVERLAP_LOOKBACK_MS = 3 * HOUR_MS;
-
 /** Returns true when `name` is an IANA time zone known to this runtime. */
 export function isValidTimeZone(name: string): boolean {
   return IANAZone.isValidZone(name);
@@ -144,9 +136,12 @@ function* cronSlots(
   start: number,
 ): Generator<number> {
   const zone = IANAZone.create(timezone);
+  const utc = timezone === 'UTC';
   const iterator = CronExpressionParser.parse(expression, {
     tz: 'UTC',
-    currentDate: new Date(wallOf(zone, start) - OVERLAP_LOOKBACK_MS - 1),
+    currentDate: new Date(
+      wallOf(zone, start) - (utc ? 0 : overlapLookback(zone, start)) - 1,
+    ),
   });
   const everyHour = iterator.fields.hour.values.length === 24;
   // Instants found but not yet yielded, ascending. A later wall time never
@@ -157,7 +152,8 @@ function* cronSlots(
 
   for (;;) {
     const wall = nextWall(iterator);
-    const instants = wall === null ? [] : instantsOf(zone, wall);
+    let instants: number[] = [];
+    if (wall !== null) instants = utc ? [wall] : instantsOf(zone, wall);
     const first = instants[0] ?? Infinity;
     while (pending.length > 0 && pending[0] < first) {
       const instant = pending.shift() as number;
@@ -181,6 +177,15 @@ function nextWall(iterator: CronExpression): number | null {
     // cron-parser throws when no further date matches (such as 30 February).
     return null;
   }
+}
+
+/**
+ * Measures how far before the wall-clock time of `start` the cron iteration
+ * must begin. When the clock falls back within a day after `start`, wall
+ * times up to that far before it occur a second time after `start`.
+ */
+function overlapLookback(zone: IANAZone, start: number): number {
+  return Math.max(0, offsetAt(zone, start) - offsetAt(zone, start + DAY_MS));
 }
 
 /** Offset of `zone` at `instant`, in milliseconds. */
