@@ -96,7 +96,9 @@ export class SchedulesService {
       );
       if (scheduled.enabled && scheduled.nextRunAt === null) {
         throw new BadRequestException([
-          'endAt is before the first slot: the schedule would never run',
+          scheduled.kind === 'at'
+            ? 'runAt is outside startAt and endAt: the schedule would never run'
+            : 'endAt is before the first slot: the schedule would never run',
         ]);
       }
 

@@ -108,6 +108,42 @@ describe('SchedulerService', () => {
     expect(row.last_run_at.toISOString()).toBe(expected[2]);
   });
 
+  it('fires a runAt schedule once and then disables it', async () => {
+    const launcher = new FakeLauncher();
+    const runAt = new Date(Date.now() + 60_000);
+    const schedule = await createSchedule({ runAt: runAt.toISOString() });
+    const clock = new FakeClock(new Date(runAt.getTime() - 1000));
+    const scheduler = await SchedulerProcess.start(launcher, clock);
+
+    await run([scheduler], clock, 4, 1000);
+    await scheduler.close();
+
+    expect(launcher.slotsOf(schedule.id)).toEqual([runAt.toISOString()]);
+    const row = await scheduleRow(schedule.id);
+    expect(row).toMatchObject({ enabled: false, runs_count: 1 });
+    expect(row.next_run_at).toBeNull();
+  });
+
+  it('fires a 6-field cron every second up to its limit', async () => {
+    const launcher = new FakeLauncher();
+    const schedule = await createSchedule({
+      cron: '* * * * * *',
+      timezone: 'Europe/Amsterdam',
+      limit: 4,
+    });
+    const first = new Date(schedule.nextRunAt).getTime();
+    const clock = new FakeClock(new Date(first));
+    const scheduler = await SchedulerProcess.start(launcher, clock);
+
+    await run([scheduler], clock, 6, 1000);
+    await scheduler.close();
+
+    expect(launcher.slotsOf(schedule.id)).toEqual(
+      [0, 1, 2, 3].map((k) => new Date(first + k * 1000).toISOString()),
+    );
+    expect((await scheduleRow(schedule.id)).enabled).toBe(false);
+  });
+
   it('launches each slot once with two schedulers ticking at once', async () => {
     const launcher = new FakeLauncher();
     const schedules = [];

@@ -74,6 +74,10 @@ describe('Schedules API', () => {
       'endAt must not be before startAt',
     ],
     [{ everyMs: 5000, endAt: '2001-01-01T00:00:00Z' }, 'endAt is before'],
+    [
+      { runAt: '2031-01-01T00:00:00Z', startAt: '2032-01-01T00:00:00Z' },
+      'runAt is outside startAt and endAt',
+    ],
     [{ everyMs: 5000, catchUp: 'some' }, 'catchUp must be one of'],
   ])('rejects %j with 400 naming the field', async (body, expected) => {
     const response = await create(body).expect(400);
