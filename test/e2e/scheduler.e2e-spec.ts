@@ -378,6 +378,34 @@ describe('SchedulerService', () => {
     ]);
   });
 
+  it('launches no slot twice when updated many times at once', async () => {
+    const launcher = new FakeLauncher();
+    const schedule = await createSchedule({ everyMs: 1000 });
+    const clock = new FakeClock(new Date(schedule.nextRunAt));
+    const scheduler = await SchedulerProcess.start(launcher, clock);
+    await scheduler.tick();
+
+    const patches = [1000, 2000, 1000, 1000].map((everyMs) =>
+      app
+        .http()
+        .patch(`/schedules/${schedule.id}`)
+        .set(...bearer(operator.token))
+        .send({ everyMs, startAt: schedule.createdAt })
+        .then((response) => response.status),
+    );
+    const ticks = [scheduler.tick(), scheduler.tick()];
+    expect(await Promise.all(patches)).toEqual([200, 200, 200, 200]);
+    await Promise.all(ticks);
+    clock.set(new Date(Date.now() + 3000));
+    await run([scheduler], clock, 3, 1000);
+    await scheduler.close();
+
+    const launched = launcher.slotsOf(schedule.id);
+    expect(new Set(launched).size).toBe(launched.length);
+    const slots = await slotsOf(schedule.id);
+    expect(slots.map((row) => row.slot_at.toISOString())).toEqual(launched);
+  });
+
   it('records the disabling of a finished schedule as a schedule version', async () => {
     const launcher = new FakeLauncher();
     const schedule = await createSchedule({ everyMs: 1000, limit: 1 });
