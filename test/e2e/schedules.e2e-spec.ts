@@ -305,6 +305,19 @@ describe('Schedules API', () => {
       'enabled',
       'updated_at',
     ]);
+    const history = await app
+      .http()
+      .get(`/history/schedules/${body.id}`)
+      .set(...bearer(viewer.token))
+      .expect(200);
+    expect(
+      history.body.items.map((item: { action: string }) => item.action),
+    ).toEqual(['delete', 'update', 'update', 'create']);
+    expect(history.body.items[2].user).toEqual({
+      id: operator.id,
+      name: operator.name,
+    });
+    expect(history.body.items[2].changes.cron.to).toBe('0 2 * * *');
   });
 
   it('keeps who/when and history untouched by next-run bookkeeping', async () => {
