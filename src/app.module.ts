@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { RedisModule } from './redis/redis.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 export interface AppModuleOptions {
   /** Serves the HTTP API. */
@@ -26,6 +27,7 @@ const API_MODULES: Type[] = [
   HealthModule,
   AuditModule,
   AuditExportModule,
+  SchedulerModule,
 ];
 
 /** Modules that run jobs and schedules. */
