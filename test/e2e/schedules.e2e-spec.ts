@@ -126,7 +126,7 @@ describe('Schedules API', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 5; page += 1) {
-      const response = await app
+      const response: { body: any } = await app
         .http()
         .get('/schedules')
         .query({ type, limit: 2, ...(cursor ? { cursor } : {}) })
