@@ -7,6 +7,8 @@ import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { WorkerModule } from './jobs/worker/worker.module';
 import { RedisModule } from './redis/redis.module';
 
 export interface AppModuleOptions {
@@ -26,10 +28,11 @@ const API_MODULES: Type[] = [
   HealthModule,
   AuditModule,
   AuditExportModule,
+  JobsModule,
 ];
 
 /** Modules that run jobs and schedules. */
-const WORKER_MODULES: Type[] = [];
+const WORKER_MODULES: Type[] = [WorkerModule];
 
 @Module({})
 export class AppModule {

@@ -1,0 +1,70 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type IORedis from 'ioredis';
+import { invalid } from '../common/errors';
+import { Environment } from '../config/environment';
+import { createRedisConnection } from '../redis/redis-connection';
+
+/** What BullMQ carries for a job; the rest is read from job_runs. */
+export interface QueuedJobData {
+  type: string;
+  submittedBy: string | null;
+  /** Attempts recorded before this BullMQ job was added (by a retry). */
+  attemptOffset: number;
+}
+
+/**
+ * The BullMQ queues of JOB_QUEUES, opened on first use, on a fail-fast
+ * connection: a submission must not wait for Redis to come back.
+ */
+@Injectable()
+export class JobQueues implements OnApplicationShutdown {
+  private readonly logger = new Logger(JobQueues.name);
+  private readonly queues = new Map<string, Queue<QueuedJobData>>();
+  private connection?: IORedis;
+  readonly names: string[];
+
+  constructor(private readonly environment: Environment) {
+    this.names = environment.JOB_QUEUES.split(',');
+  }
+
+  /** The queue jobs go to when they name none. */
+  get defaultName(): string {
+    return this.names[0];
+  }
+
+  /** @throws DomainError (invalid) for a queue not in JOB_QUEUES. */
+  assertKnown(name: string): void {
+    if (!this.names.includes(name)) {
+      throw invalid(
+        `Unknown queue "${name}"; queues: ${this.names.join(', ')}`,
+      );
+    }
+  }
+
+  get(name: string): Queue<QueuedJobData> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      this.connection ??= createRedisConnection(
+        this.environment.REDIS_URL,
+        'queues',
+        { fast: true },
+      );
+      queue = new Queue<QueuedJobData>(name, {
+        connection: this.connection,
+        prefix: this.environment.REDIS_PREFIX,
+      });
+      queue.on('error', (error: Error) =>
+        this.logger.warn(`Queue ${name} failed: ${error.message}`),
+      );
+      this.queues.set(name, queue);
+    }
+
+    return queue;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.connection?.disconnect();
+  }
+}
