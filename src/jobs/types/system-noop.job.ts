@@ -21,7 +21,7 @@ export class SystemNoopPayloadDto {
   name: 'system.noop',
   payload: SystemNoopPayloadDto,
   description:
-    'Returns {ok: true}, after sleepMs if given; measures the job machinery.',
+    'Returns {ok: true}, after sleeping sleepMs if given (and logging it); measures the job machinery.',
 })
 export class SystemNoopJob implements JobHandler<SystemNoopPayloadDto> {
   async run(
@@ -30,6 +30,7 @@ export class SystemNoopJob implements JobHandler<SystemNoopPayloadDto> {
   ): Promise<{ ok: true }> {
     if (payload.sleepMs) {
       await sleep(payload.sleepMs, undefined, { signal: context.signal });
+      await context.log(`Slept ${payload.sleepMs} ms`);
     }
 
     return { ok: true };

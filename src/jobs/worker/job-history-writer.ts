@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager, QueryRunner } from 'typeorm';
 import { AuditedTransactionService } from '../../audit/audited-transaction.service';
 import type { JobAttemptStatus, JobError, JobRunStatus } from '../job-status';
 
@@ -105,6 +105,12 @@ const FINISH_ATTEMPTS = `
     $6::timestamptz[]) AS i(id, number, status, message, stack, at)
   WHERE a.job_run_id = i.id AND a.number = i.number AND a.status = 'active'`;
 
+interface StartedRow {
+  id: string;
+  payload: Record<string, unknown>;
+  timeout_ms: number | null;
+}
+
 const json = (value: unknown) =>
   value === undefined || value === null ? null : JSON.stringify(value);
 
@@ -127,10 +133,7 @@ export class JobHistoryWriter implements OnApplicationShutdown {
   private inFlight = 0;
   private readonly running = new Set<Promise<void>>();
 
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly transactions: AuditedTransactionService,
-  ) {}
+  constructor(private readonly transactions: AuditedTransactionService) {}
 
   /**
    * Records that an attempt starts: the run becomes active and gets an
@@ -240,15 +243,17 @@ export class JobHistoryWriter implements OnApplicationShutdown {
     const started = new Map<string, StartedRun>();
     for (const [userId, group] of bySubmitter(starts)) {
       await this.actAs(manager, userId);
-      const rows: {
-        id: string;
-        payload: Record<string, unknown>;
-        timeout_ms: number | null;
-      }[] = await manager.query(START_RUNS, [
-        group.map((s) => s.jobRunId),
-        group.map((s) => s.number),
-        group.map((s) => s.at.toISOString()),
-      ]);
+      // UPDATE ... RETURNING: the structured result keeps rows and count apart.
+      const result = await (manager.queryRunner as QueryRunner).query(
+        START_RUNS,
+        [
+          group.map((s) => s.jobRunId),
+          group.map((s) => s.number),
+          group.map((s) => s.at.toISOString()),
+        ],
+        true,
+      );
+      const rows = result.records as StartedRow[];
       for (const row of rows) {
         started.set(row.id, {
           payload: row.payload,
