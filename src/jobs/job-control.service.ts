@@ -58,7 +58,10 @@ export class JobControlService {
         );
         this.logger.log(`Asked workers to abort job ${id}`);
         break;
-      default:
+      case 'queued':
+      case 'delayed':
+      case 'completed':
+      case 'failed':
         throw conflict(
           `Job ${id} is ${run.status}; only queued, delayed or active jobs ` +
             'can be cancelled',

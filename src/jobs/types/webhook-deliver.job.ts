@@ -1,13 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsUrl, Max, Min } from 'class-validator';
 import { Environment } from '../../config/environment';
 import type { JobContext, JobHandler } from '../job-type';
 import { JobTypeHandler } from '../job-type-handler.decorator';
