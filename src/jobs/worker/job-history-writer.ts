@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { EntityManager, QueryRunner } from 'typeorm';
-import { AuditedTransactionService } from '../../audit/audited-transaction.service';
+import { DataSource, EntityManager } from 'typeorm';
 import type { JobAttemptStatus, JobError, JobRunStatus } from '../job-status';
 
 /** An attempt that is about to run. */
@@ -54,56 +53,10 @@ type Event =
       reject: (error: Error) => void;
     };
 
-/** Events that make a batch flush at once. */
-const MAX_BATCH = 256;
-/** How long the first event of a batch waits for others to join it. */
-const LINGER_MS = 2;
-/** Batches committing at the same time. */
-const MAX_IN_FLIGHT = 4;
-
-const START_RUNS = `
-  UPDATE job_runs r
-  SET status = 'active', attempts_made = i.number,
-    started_at = coalesce(r.started_at, i.at), finished_at = NULL,
-    updated_at = i.at
-  FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[]) AS i(id, number, at)
-  WHERE r.id = i.id AND r.status IN ('queued', 'delayed', 'active')
-    AND r.attempts_made < i.number
-  RETURNING r.id, r.payload, r.timeout_ms`;
-
-// An attempt still active when a later one starts lost its worker.
-const MARK_STALLED = `
-  UPDATE job_attempts a SET status = 'stalled', finished_at = i.at
-  FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[]) AS i(id, number, at)
-  WHERE a.job_run_id = i.id AND a.number < i.number AND a.status = 'active'`;
-
-const INSERT_ATTEMPTS = `
-  INSERT INTO job_attempts (job_run_id, number, status, started_at, worker_id)
-  SELECT id, number, 'active', at, worker_id
-  FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[], $4::text[])
-    AS i(id, number, at, worker_id)
-  ON CONFLICT (job_run_id, number) DO NOTHING`;
-
-const FINISH_RUNS = `
-  UPDATE job_runs r
-  SET status = i.status, result = i.result, error = i.error,
-    progress = coalesce(i.progress, r.progress),
-    run_at = coalesce(i.next_run_at, r.run_at),
-    finished_at = CASE WHEN i.status IN ('completed', 'failed', 'cancelled')
-      THEN i.at END,
-    updated_at = i.at
-  FROM unnest($1::uuid[], $2::integer[], $3::text[], $4::jsonb[], $5::jsonb[],
-    $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
-    AS i(id, number, status, result, error, progress, next_run_at, at)
-  WHERE r.id = i.id AND r.status = 'active' AND r.attempts_made = i.number`;
-
-const FINISH_ATTEMPTS = `
-  UPDATE job_attempts a
-  SET status = i.status, finished_at = i.at, error_message = i.message,
-    error_stack = i.stack
-  FROM unnest($1::uuid[], $2::integer[], $3::text[], $4::text[], $5::text[],
-    $6::timestamptz[]) AS i(id, number, status, message, stack, at)
-  WHERE a.job_run_id = i.id AND a.number = i.number AND a.status = 'active'`;
+interface Statement {
+  sql: string;
+  parameters: unknown[];
+}
 
 interface StartedRow {
   id: string;
@@ -111,16 +64,105 @@ interface StartedRow {
   timeout_ms: number | null;
 }
 
+/** Events that make a batch flush at once. */
+const MAX_BATCH = 256;
+/** How long the first event of a batch waits for others to join it. */
+const LINGER_MS = 2;
+/** Batches committing at the same time. */
+const MAX_IN_FLIGHT = 4;
+
+/*
+ * Each statement first sets the audit context of its transaction (is_local),
+ * so the capture trigger attributes the job_runs versions to $1 with source
+ * `job` in a revision of their own. AFTER ROW triggers fire at the end of the
+ * statement, when the settings are in place whatever order the plan takes.
+ */
+const CONTEXT = `
+  context AS MATERIALIZED (
+    SELECT set_config('chronicle.user_id', $1, true),
+      set_config('chronicle.source', 'job', true),
+      set_config('chronicle.request_id', '', true),
+      set_config('chronicle.comment', '', true),
+      set_config('chronicle.job_run_id', '', true),
+      set_config('chronicle.action', '', true),
+      set_config('chronicle.revision', '', true)
+  )`;
+
+/*
+ * Starts attempts: the run becomes active unless it was cancelled, finished,
+ * or already started this attempt; an attempt still active from an earlier
+ * delivery lost its worker and is marked stalled.
+ */
+const START = `
+  WITH ${CONTEXT},
+  input AS (
+    SELECT * FROM unnest($2::uuid[], $3::integer[], $4::timestamptz[],
+      $5::text[]) AS i(id, number, at, worker_id)
+  ),
+  started AS (
+    UPDATE job_runs r
+    SET status = 'active', attempts_made = i.number,
+      started_at = coalesce(r.started_at, i.at), finished_at = NULL,
+      updated_at = i.at
+    FROM input i, context
+    WHERE r.id = i.id AND r.status IN ('queued', 'delayed', 'active')
+      AND r.attempts_made < i.number
+    RETURNING r.id, r.payload, r.timeout_ms, i.number, i.at, i.worker_id
+  ),
+  stalled AS (
+    UPDATE job_attempts a SET status = 'stalled', finished_at = s.at
+    FROM started s
+    WHERE a.job_run_id = s.id AND a.number < s.number AND a.status = 'active'
+  ),
+  attempts AS (
+    INSERT INTO job_attempts (job_run_id, number, status, started_at,
+      worker_id)
+    SELECT id, number, 'active', at, worker_id FROM started
+    ON CONFLICT (job_run_id, number) DO NOTHING
+  )
+  SELECT id, payload, timeout_ms FROM started`;
+
+/* Finishes attempts, moving each run to its next state. */
+const FINISH = `
+  WITH ${CONTEXT},
+  input AS (
+    SELECT * FROM unnest($2::uuid[], $3::integer[], $4::text[], $5::text[],
+      $6::jsonb[], $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::text[],
+      $11::text[], $12::timestamptz[])
+      AS i(id, number, run_status, attempt_status, result, error, progress,
+        next_run_at, message, stack, at)
+  ),
+  runs AS (
+    UPDATE job_runs r
+    SET status = i.run_status, result = i.result, error = i.error,
+      progress = coalesce(i.progress, r.progress),
+      run_at = coalesce(i.next_run_at, r.run_at),
+      finished_at = CASE WHEN i.run_status IN ('completed', 'failed',
+        'cancelled') THEN i.at END,
+      updated_at = i.at
+    FROM input i, context
+    WHERE r.id = i.id AND r.status = 'active' AND r.attempts_made = i.number
+    RETURNING r.id
+  ),
+  attempts AS (
+    UPDATE job_attempts a
+    SET status = i.attempt_status, finished_at = i.at,
+      error_message = i.message, error_stack = i.stack
+    FROM input i
+    WHERE a.job_run_id = i.id AND a.number = i.number AND a.status = 'active'
+  )
+  SELECT count(*)::integer AS finished FROM runs`;
+
 const json = (value: unknown) =>
   value === undefined || value === null ? null : JSON.stringify(value);
 
 /**
  * Records attempt starts and outcomes of concurrent jobs with group commit:
- * events that arrive within a few milliseconds share one transaction of
- * multi-row statements, and each caller's promise resolves only after that
- * transaction committed. The job_runs updates still fire the capture trigger
- * row by row, so every state change is a version, attributed to the run's
- * submitter (one revision per submitter in a batch).
+ * events that arrive within a few milliseconds share one transaction, with
+ * one multi-row statement per kind and submitter, and each caller's promise
+ * resolves only after that transaction committed. The job_runs updates still
+ * fire the capture trigger row by row, so every state change is a version,
+ * attributed to the run's submitter.
  *
  * Statements are guarded by state and attempt number, so an event recorded
  * twice (BullMQ delivers at least once) changes nothing the second time.
@@ -133,7 +175,7 @@ export class JobHistoryWriter implements OnApplicationShutdown {
   private inFlight = 0;
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly transactions: AuditedTransactionService) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Records that an attempt starts: the run becomes active and gets an
@@ -184,11 +226,14 @@ export class JobHistoryWriter implements OnApplicationShutdown {
 
   private async commit(batch: Event[]): Promise<void> {
     try {
-      const started = await this.transactions.run(
-        (manager) => this.write(manager, batch),
-        { userId: null, source: 'job' },
-      );
-      this.settle(batch, started);
+      const started = await this.write(batch);
+      for (const event of batch) {
+        if (event.kind === 'start') {
+          event.resolve(started.get(event.start.jobRunId) ?? null);
+        } else {
+          event.resolve();
+        }
+      }
     } catch (error) {
       if (batch.length === 1) {
         this.logger.error(
@@ -208,117 +253,89 @@ export class JobHistoryWriter implements OnApplicationShutdown {
     }
   }
 
-  private settle(batch: Event[], started: Map<string, StartedRun>): void {
-    for (const event of batch) {
-      if (event.kind === 'start') {
-        event.resolve(started.get(event.start.jobRunId) ?? null);
-      } else {
-        event.resolve();
-      }
-    }
-  }
-
-  private async write(
-    manager: EntityManager,
-    batch: Event[],
-  ): Promise<Map<string, StartedRun>> {
+  /**
+   * Runs the batch's statements: a single one on its own (a statement is a
+   * transaction), several in one transaction.
+   */
+  private async write(batch: Event[]): Promise<Map<string, StartedRun>> {
     const starts: AttemptStart[] = [];
     const outcomes: AttemptOutcome[] = [];
     for (const event of batch) {
       if (event.kind === 'start') starts.push(event.start);
       else outcomes.push(event.outcome);
     }
+    const startStatements = [...bySubmitter(starts)].map(([user, group]) =>
+      startStatement(user, group),
+    );
+    const statements = [
+      ...[...bySubmitter(outcomes)].map(([user, group]) =>
+        finishStatement(user, group),
+      ),
+      ...startStatements,
+    ];
 
-    if (outcomes.length > 0) await this.writeOutcomes(manager, outcomes);
-
-    return starts.length > 0
-      ? this.writeStarts(manager, starts)
-      : new Map<string, StartedRun>();
-  }
-
-  private async writeStarts(
-    manager: EntityManager,
-    starts: AttemptStart[],
-  ): Promise<Map<string, StartedRun>> {
-    const started = new Map<string, StartedRun>();
-    for (const [userId, group] of bySubmitter(starts)) {
-      await this.actAs(manager, userId);
-      // UPDATE ... RETURNING: the structured result keeps rows and count apart.
-      const result = await (manager.queryRunner as QueryRunner).query(
-        START_RUNS,
-        [
-          group.map((s) => s.jobRunId),
-          group.map((s) => s.number),
-          group.map((s) => s.at.toISOString()),
-        ],
-        true,
-      );
-      const rows = result.records as StartedRow[];
-      for (const row of rows) {
-        started.set(row.id, {
-          payload: row.payload,
-          timeoutMs: row.timeout_ms,
-        });
+    const run = async (manager: EntityManager) => {
+      const started = new Map<string, StartedRun>();
+      for (const statement of statements) {
+        const rows = (await manager.query(
+          statement.sql,
+          statement.parameters,
+        )) as StartedRow[];
+        if (!startStatements.includes(statement)) continue;
+        for (const row of rows) {
+          started.set(row.id, {
+            payload: row.payload,
+            timeoutMs: row.timeout_ms,
+          });
+        }
       }
-    }
 
-    const accepted = starts.filter((s) => started.has(s.jobRunId));
-    if (accepted.length > 0) {
-      const columns = [
-        accepted.map((s) => s.jobRunId),
-        accepted.map((s) => s.number),
-        accepted.map((s) => s.at.toISOString()),
-      ];
-      await manager.query(MARK_STALLED, columns);
-      await manager.query(INSERT_ATTEMPTS, [
-        ...columns,
-        accepted.map((s) => s.workerId),
-      ]);
-    }
+      return started;
+    };
 
-    return started;
+    return statements.length === 1
+      ? run(this.dataSource.manager)
+      : this.dataSource.transaction(run);
   }
+}
 
-  private async writeOutcomes(
-    manager: EntityManager,
-    outcomes: AttemptOutcome[],
-  ): Promise<void> {
-    for (const [userId, group] of bySubmitter(outcomes)) {
-      await this.actAs(manager, userId);
-      await manager.query(FINISH_RUNS, [
-        group.map((o) => o.jobRunId),
-        group.map((o) => o.number),
-        group.map((o) => o.runStatus),
-        group.map((o) => json(o.result)),
-        group.map((o) => json(o.error)),
-        group.map((o) => json(o.progress)),
-        group.map((o) => o.nextRunAt?.toISOString() ?? null),
-        group.map((o) => o.at.toISOString()),
-      ]);
-    }
+function startStatement(
+  userId: string | null,
+  starts: AttemptStart[],
+): Statement {
+  return {
+    sql: START,
+    parameters: [
+      userId ?? '',
+      starts.map((s) => s.jobRunId),
+      starts.map((s) => s.number),
+      starts.map((s) => s.at.toISOString()),
+      starts.map((s) => s.workerId),
+    ],
+  };
+}
 
-    await manager.query(FINISH_ATTEMPTS, [
+function finishStatement(
+  userId: string | null,
+  outcomes: AttemptOutcome[],
+): Statement {
+  return {
+    sql: FINISH,
+    parameters: [
+      userId ?? '',
       outcomes.map((o) => o.jobRunId),
       outcomes.map((o) => o.number),
+      outcomes.map((o) => o.runStatus),
       outcomes.map((o) => o.attemptStatus),
+      outcomes.map((o) => json(o.result)),
+      outcomes.map((o) => json(o.error)),
+      outcomes.map((o) => json(o.progress)),
+      outcomes.map((o) => o.nextRunAt?.toISOString() ?? null),
       outcomes.map((o) => o.error?.message ?? null),
       outcomes.map((o) => o.error?.stack ?? null),
       outcomes.map((o) => o.at.toISOString()),
-    ]);
-  }
-
-  /** Starts a new revision for the next writes, attributed to userId. */
-  private async actAs(
-    manager: EntityManager,
-    userId: string | null,
-  ): Promise<void> {
-    await manager.query(
-      `SELECT set_config('chronicle.user_id', $1, true),
-              set_config('chronicle.source', 'job', true),
-              set_config('chronicle.revision', '', true)`,
-      [userId ?? ''],
-    );
-  }
+    ],
+  };
 }
 
 function bySubmitter<T extends { submittedBy: string | null }>(
