@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
-import { invalid } from '../common/errors';
+import { invalid, unavailable } from '../common/errors';
 import { Environment } from '../config/environment';
 import { createRedisConnection } from '../redis/redis-connection';
 
@@ -21,11 +21,27 @@ export interface QueuedJobData {
 export class JobQueues implements OnApplicationShutdown {
   private readonly logger = new Logger(JobQueues.name);
   private readonly queues = new Map<string, Queue<QueuedJobData>>();
-  private connection?: IORedis;
+  private readonly connection: IORedis;
   readonly names: string[];
 
   constructor(private readonly environment: Environment) {
     this.names = environment.JOB_QUEUES.split(',');
+    // Connected at start-up, so the first submission finds it ready.
+    this.connection = createRedisConnection(environment.REDIS_URL, 'queues', {
+      fast: true,
+    });
+  }
+
+  /**
+   * Fails at once while Redis is disconnected, instead of letting BullMQ wait
+   * for the connection.
+   *
+   * @throws DomainError (unavailable)
+   */
+  assertConnected(): void {
+    if (this.connection.status !== 'ready') {
+      throw unavailable(`Redis is not connected (${this.connection.status})`);
+    }
   }
 
   /** The queue jobs go to when they name none. */
@@ -45,11 +61,6 @@ export class JobQueues implements OnApplicationShutdown {
   get(name: string): Queue<QueuedJobData> {
     let queue = this.queues.get(name);
     if (!queue) {
-      this.connection ??= createRedisConnection(
-        this.environment.REDIS_URL,
-        'queues',
-        { fast: true },
-      );
       queue = new Queue<QueuedJobData>(name, {
         connection: this.connection,
         prefix: this.environment.REDIS_PREFIX,
@@ -64,7 +75,14 @@ export class JobQueues implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
-    this.connection?.disconnect();
+    // BullMQ's close waits for a connection that may never come back.
+    const closing = Promise.allSettled(
+      [...this.queues.values()].map((queue) => queue.close()),
+    );
+    await Promise.race([
+      closing,
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
+    this.connection.disconnect();
   }
 }

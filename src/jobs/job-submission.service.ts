@@ -144,6 +144,7 @@ export class JobSubmissionService {
       byQueue.set(run.queue, [...(byQueue.get(run.queue) ?? []), run]);
     }
 
+    this.queues.assertConnected();
     for (const [name, runs] of byQueue) {
       const jobs = runs.map((run) => ({
         name: run.type,

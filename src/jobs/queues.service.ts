@@ -22,7 +22,10 @@ const STATES = [
 export class QueuesService {
   constructor(private readonly queues: JobQueues) {}
 
+  /** @throws DomainError (unavailable) while Redis is disconnected. */
   async list(): Promise<QueueStatusDto[]> {
+    this.queues.assertConnected();
+
     return Promise.all(
       this.queues.names.map(async (name) => {
         const queue = this.queues.get(name);
