@@ -117,19 +117,19 @@ export class Environment {
   @Max(1000)
   WORKER_CONCURRENCY = 16;
 
-  /** Largest job payload accepted at submission, in bytes of JSON. */
+  /** Maximum job payload accepted at submission, in bytes of JSON. */
   @Transform(toInteger)
   @IsInt()
   @Min(64)
   JOB_PAYLOAD_MAX_BYTES = 262_144;
 
-  /** Largest job result stored; a larger one fails the attempt. */
+  /** Maximum job result, in bytes of JSON; a larger one fails the attempt. */
   @Transform(toInteger)
   @IsInt()
   @Min(64)
   JOB_RESULT_MAX_BYTES = 262_144;
 
-  /** Most jobs one POST /jobs/bulk may submit. */
+  /** Maximum number of jobs in one POST /jobs/bulk. */
   @Transform(toInteger)
   @IsInt()
   @Min(1)

@@ -27,9 +27,9 @@ export class JobControlService {
   ) {}
 
   /**
-   * A queued or delayed job is cancelled at once and never runs; an active
-   * one has its handler's AbortSignal fired, and becomes cancelled when the
-   * handler stops.
+   * Cancels a job. A queued or delayed job is cancelled at once and never
+   * runs. An active job has its handler's AbortSignal fired, and becomes
+   * cancelled when the handler stops.
    *
    * @throws DomainError not-found, or conflict for a finished job.
    */
@@ -115,7 +115,7 @@ export class JobControlService {
     return toJobRunResponse(run);
   }
 
-  /** Drops the run's BullMQ job; a worker would skip it anyway. */
+  /** Removes the run's BullMQ job, which a worker would skip anyway. */
   private async removeFromQueue(run: JobRun): Promise<void> {
     try {
       await this.queues.get(run.queue).remove(run.id);

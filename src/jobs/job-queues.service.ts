@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
-import { invalid, unavailable } from '../common/errors';
+import { unavailable } from '../common/errors';
 import { Environment } from '../config/environment';
 import { createRedisConnection } from '../redis/redis-connection';
 
-/** What BullMQ carries for a job; the rest is read from job_runs. */
+/** Data of a BullMQ job; the worker reads the rest from job_runs. */
 export interface QueuedJobData {
   type: string;
   submittedBy: string | null;
@@ -47,15 +47,6 @@ export class JobQueues implements OnApplicationShutdown {
   /** The queue jobs go to when they name none. */
   get defaultName(): string {
     return this.names[0];
-  }
-
-  /** @throws DomainError (invalid) for a queue not in JOB_QUEUES. */
-  assertKnown(name: string): void {
-    if (!this.names.includes(name)) {
-      throw invalid(
-        `Unknown queue "${name}"; queues: ${this.names.join(', ')}`,
-      );
-    }
   }
 
   get(name: string): Queue<QueuedJobData> {

@@ -34,7 +34,7 @@ export class JobRun {
   @Column({ type: 'jsonb', nullable: true })
   progress: unknown;
 
-  /** BullMQ priority: 0 is none (first), then 1 is the highest. */
+  /** BullMQ priority: 0 means no priority and runs first, then 1 is highest. */
   @Column({ type: 'integer', default: 0 })
   priority: number;
 

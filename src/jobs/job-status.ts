@@ -29,7 +29,7 @@ export type JobAttemptStatus = (typeof JOB_ATTEMPT_STATUSES)[number];
 
 export type JobLogLevel = 'info' | 'warn' | 'error';
 
-/** How BullMQ waits between attempts. */
+/** Backoff between attempts, applied by BullMQ. */
 export interface JobBackoff {
   type: 'fixed' | 'exponential';
   delayMs: number;

@@ -16,17 +16,17 @@ import { validationMessages } from './validation-messages';
 
 /** How far in the past a runAt may be, for clocks that disagree. */
 export const CLOCK_SKEW_MS = 5_000;
-/** Longest a submission waits for Redis before leaving the job queued. */
+/** Maximum wait for Redis before a submission leaves its job queued. */
 const ENQUEUE_TIMEOUT_MS = 3_000;
 
-/** BullMQ keeps finished jobs briefly: PostgreSQL holds the history. */
+/** BullMQ keeps finished jobs briefly, because PostgreSQL stores the history. */
 export const REMOVE_ON_COMPLETE = { age: 3600, count: 1000 };
 export const REMOVE_ON_FAIL = { age: 24 * 3600, count: 5000 };
 
 export interface JobSubmitOptions {
   /** The user the job acts for; null for system jobs. */
   submittedBy: string | null;
-  /** Where the submission came from, recorded on its revision. */
+  /** Origin of the submission, recorded on its revision. */
   source: 'http' | 'schedule' | 'system';
   /** With scheduledFor: one job per schedule fire, however often submitted. */
   scheduleId?: string;
@@ -128,7 +128,7 @@ export class JobSubmissionService {
 
   /**
    * Adds a stored job run to BullMQ, with the run id as BullMQ job id, so
-   * adding a run that Redis already holds changes nothing. Waits until its
+   * adding a run that Redis already contains changes nothing. Waits until its
    * due time and allows the attempts it has left.
    *
    * @throws Error when Redis does not accept the job.

@@ -16,7 +16,7 @@ export interface RegisteredJobType extends JobTypeOptions {
   handler: JobHandler;
 }
 
-/** What `GET /job-types` returns for one type. */
+/** One entry of `GET /job-types`. */
 export interface JobTypeDescription {
   name: string;
   description: string;

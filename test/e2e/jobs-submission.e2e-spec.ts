@@ -3,7 +3,7 @@ import { bearer, TestApp, TestUser } from '../support/test-app';
 
 /**
  * Submissions that must be refused: each is a 4xx, and neither PostgreSQL
- * nor Redis holds anything afterwards. No worker runs here, so the counts
+ * nor Redis contains anything afterwards. No worker runs here, so the counts
  * only change when a submission is accepted.
  */
 describe('Job submission checks', () => {

@@ -153,7 +153,7 @@ describe('Jobs with a worker', () => {
       [3, 'failed'],
     ]);
     for (const attempt of done.attempts) {
-      expect(attempt.error?.message).toContain('answered 500');
+      expect(attempt.error?.message).toContain('returned 500');
     }
     expect(webhooks.received(path)).toHaveLength(3);
     expect((await versions(job.id)).map((v) => v.status)).toEqual([

@@ -8,13 +8,13 @@ export interface ReceivedRequest {
   path: string;
   body: unknown;
   headers: IncomingMessage['headers'];
-  /** Set when the client closed the connection before an answer. */
+  /** Set when the client closed the connection before a response. */
   aborted: boolean;
 }
 
 /**
- * An HTTP server on 127.0.0.1 that records every request and answers 200,
- * 500, or never ('hang'), per path.
+ * An HTTP server on 127.0.0.1 that records every request and responds with
+ * 200, 500, or never ('hang'), per path.
  */
 export class WebhookServer {
   readonly requests: ReceivedRequest[] = [];

@@ -42,8 +42,8 @@ export interface WebhookDeliverResult {
 }
 
 /**
- * POSTs a JSON body to an allowed host. A non-2xx answer (redirects
- * included, as they are not followed) or a timeout fails the attempt, so the
+ * POSTs a JSON body to an allowed host. A non-2xx response (redirects
+ * included, because they are not followed) or a timeout fails the attempt, so the
  * job's retries and backoff apply.
  */
 @Injectable()
@@ -107,7 +107,7 @@ export class WebhookDeliverJob implements JobHandler<WebhookDeliverPayloadDto> {
 
     if (response.status < 200 || response.status > 299) {
       throw new Error(
-        `POST ${payload.url} answered ${response.status} ${response.statusText}`,
+        `POST ${payload.url} returned ${response.status} ${response.statusText}`,
       );
     }
 

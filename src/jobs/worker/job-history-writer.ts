@@ -12,13 +12,13 @@ export interface AttemptStart {
   at: Date;
 }
 
-/** What the attempt may run with, read from the run as it started. */
+/** Payload and timeout of a started run, read as the attempt starts. */
 export interface StartedRun {
   payload: Record<string, unknown>;
   timeoutMs: number | null;
 }
 
-/** How an attempt ended, and the state its run moves to. */
+/** Outcome of an attempt, and the state its run moves to. */
 export interface AttemptOutcome {
   jobRunId: string;
   number: number;
@@ -89,9 +89,9 @@ const CONTEXT = `
   )`;
 
 /*
- * Starts attempts: the run becomes active unless it was cancelled, finished,
- * or already started this attempt; an attempt still active from an earlier
- * delivery lost its worker and is marked stalled.
+ * Starts attempts. A run becomes active unless it was cancelled, finished,
+ * or already started this attempt. An attempt still active from an earlier
+ * delivery lost its worker, so it is marked stalled.
  */
 const START = `
   WITH ${CONTEXT},
