@@ -277,10 +277,10 @@ export class JobHistoryWriter implements OnApplicationShutdown {
     const run = async (manager: EntityManager) => {
       const started = new Map<string, StartedRun>();
       for (const statement of statements) {
-        const rows = (await manager.query(
+        const rows = await manager.query<StartedRow[]>(
           statement.sql,
           statement.parameters,
-        )) as StartedRow[];
+        );
         if (!startStatements.includes(statement)) continue;
         for (const row of rows) {
           started.set(row.id, {
