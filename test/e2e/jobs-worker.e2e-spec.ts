@@ -238,6 +238,24 @@ describe('Jobs with a worker', () => {
     expect(webhooks.received(path)).toHaveLength(1);
   });
 
+  it('fails an attempt that exceeds timeoutMs', async () => {
+    const job = await submit({
+      type: 'system.noop',
+      payload: { sleepMs: 30_000 },
+      timeoutMs: 100,
+    });
+
+    const done = await waitForStatus(job.id, FINISHED);
+
+    expect(done.status).toBe('failed');
+    expect(done.attempts).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.objectContaining({ message: 'Timed out after 100 ms' }),
+      }),
+    ]);
+  });
+
   it('retries a failed job as a new attempt', async () => {
     const path = `/${uniqueName('retry')}`;
     webhooks.on(path, 'fail');
