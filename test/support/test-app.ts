@@ -5,7 +5,7 @@ import request from 'supertest';
 import { AppModule, AppModuleOptions } from '../../src/app.module';
 import { configureApp, logLevels } from '../../src/app.setup';
 import type { Role } from '../../src/auth/role';
-import { Environment, validateEnvironment } from '../../src/config/environment';
+import { validateEnvironment } from '../../src/config/environment';
 
 export interface TestUser {
   id: string;
@@ -31,14 +31,9 @@ export class TestApp {
   ): Promise<TestApp> {
     Object.assign(process.env, environment);
     const validated = validateEnvironment(process.env);
-    // ConfigModule reads process.env when it is first imported, so the
-    // overrides of this call reach the application through the provider.
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.register({ api: true, worker: false, ...options })],
-    })
-      .overrideProvider(Environment)
-      .useValue(validated)
-      .compile();
+    }).compile();
     const app = moduleRef.createNestApplication({ bodyParser: false });
     app.useLogger(logLevels(validated.LOG_LEVEL));
     configureApp(app, validated);
