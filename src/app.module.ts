@@ -7,6 +7,8 @@ import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { WorkerModule } from './jobs/worker/worker.module';
 import { RedisModule } from './redis/redis.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 
@@ -28,10 +30,11 @@ const API_MODULES: Type[] = [
   AuditModule,
   AuditExportModule,
   SchedulerModule,
+  JobsModule,
 ];
 
 /** Modules that run jobs and schedules. */
-const WORKER_MODULES: Type[] = [];
+const WORKER_MODULES: Type[] = [WorkerModule];
 
 @Module({})
 export class AppModule {
