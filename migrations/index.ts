@@ -1,10 +1,12 @@
 import { AuditCore1796256000000 } from './1796256000000-audit-core';
 import { Auth1796256001000 } from './1796256001000-auth';
 import { Catalog1796256002000 } from './1796256002000-catalog';
+import { AuditIntegrity1796256030000 } from './1796256030000-audit-integrity';
 
 /** Every migration, in the order they apply. */
 export const migrations = [
   AuditCore1796256000000,
   Auth1796256001000,
   Catalog1796256002000,
+  AuditIntegrity1796256030000,
 ];

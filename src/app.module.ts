@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuditCaptureModule } from './audit/audit-capture.module';
+import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
@@ -23,7 +24,12 @@ const CORE_MODULES: Type[] = [
 ];
 
 /** Modules that serve the HTTP API. */
-const API_MODULES: Type[] = [AuthModule, CatalogModule, HealthModule];
+const API_MODULES: Type[] = [
+  AuthModule,
+  CatalogModule,
+  HealthModule,
+  AuditIntegrityModule,
+];
 
 /** Modules that run jobs and schedules. */
 const WORKER_MODULES: Type[] = [];

@@ -31,8 +31,23 @@ describe(validateEnvironment.name, () => {
     ['REDIS_PREFIX', 'a b', 'REDIS_PREFIX'],
     ['ADMIN_TOKEN', 'short', 'at least 16 characters'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['AUDIT_SEAL_SETTLE_MS', '-1', 'AUDIT_SEAL_SETTLE_MS'],
+    ['AUDIT_SEAL_BATCH_SIZE', '0', 'AUDIT_SEAL_BATCH_SIZE'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(expected);
+  });
+
+  it('defaults and converts the sealing settings', () => {
+    expect(validateEnvironment({}).AUDIT_SEAL_SETTLE_MS).toBe(2000);
+    expect(validateEnvironment({}).AUDIT_SEAL_BATCH_SIZE).toBe(10_000);
+
+    const environment = validateEnvironment({
+      AUDIT_SEAL_SETTLE_MS: '0',
+      AUDIT_SEAL_BATCH_SIZE: '500',
+    });
+
+    expect(environment.AUDIT_SEAL_SETTLE_MS).toBe(0);
+    expect(environment.AUDIT_SEAL_BATCH_SIZE).toBe(500);
   });
 
   it('lists every invalid variable at once', () => {
