@@ -40,10 +40,10 @@ const VERIFY_SQL = `
 WITH checked AS (
   SELECT s.seq, s.revision_id,
     CASE
-      WHEN r.id IS NULL THEN 'revision is missing'
-      WHEN audit_revision_content_hash(s.revision_id) <> s.content_hash
+      WHEN c.revision_id IS NULL THEN 'revision is missing'
+      WHEN c.content_hash <> s.content_hash
         THEN 'revision or one of its versions differs from what was sealed'
-      WHEN r.created_at <> s.revision_created_at
+      WHEN c.created_at <> s.revision_created_at
         OR s.hash <> sha256(s.previous_hash || s.content_hash)
         OR (s.seq = 1 AND s.previous_hash <> decode(repeat('00', 32), 'hex'))
         THEN 'seal was altered'
@@ -53,7 +53,7 @@ WITH checked AS (
         THEN 'chain link to the seal before it is broken'
     END AS problem
   FROM audit_seal s
-  LEFT JOIN audit_revision r ON r.id = s.revision_id
+  LEFT JOIN audit_revision_content c ON c.revision_id = s.revision_id
   LEFT JOIN audit_seal previous ON previous.seq = s.seq - 1
   WHERE ($1::timestamptz IS NULL OR s.revision_created_at >= $1)
     AND ($2::timestamptz IS NULL OR s.revision_created_at < $2)
