@@ -149,8 +149,8 @@ $fn$`;
 
 /*
  * The digest of one version: SHA-256 over the jsonb text of all its columns.
- * jsonb prints keys in a fixed order with fixed spacing, so the text is
- * canonical for equal contents.
+ * jsonb prints keys in a fixed order with fixed spacing, so a stored value
+ * always prints as the same text.
  */
 const VERSION_DIGEST_FUNCTION = `
 CREATE FUNCTION audit_version_digest(v audit_version) RETURNS bytea
@@ -238,6 +238,10 @@ FROM audit_revision r`;
  * on seq is the backstop if a caller runs this under a stricter isolation.
  * A revision that commits after a higher id was sealed is sealed by a later
  * call: chain order is seq, not id.
+ *
+ * NOTE: finding unsealed revisions anti-joins every revision id on each call
+ * (about 10 ms at 10 000 revisions). A watermark of the lowest unsealed id
+ * would keep that flat for histories of many millions.
  */
 const SEAL_FUNCTION = `
 CREATE FUNCTION audit_seal_pending(p_settle interval, p_limit integer)

@@ -34,7 +34,7 @@ describe('Audit integrity', () => {
     await app.close();
   });
 
-  /** The database clock truncated to milliseconds, as revisions store it. */
+  /** Reads the database clock, truncated to milliseconds as revisions store it. */
   async function databaseNow(): Promise<string> {
     const [row] = await app.query<{ at: string }>(
       `SELECT to_char(date_trunc('milliseconds', clock_timestamp())
@@ -77,7 +77,7 @@ describe('Audit integrity', () => {
     return Number(row.revision_id);
   }
 
-  /** Three revisions of one object, sealed, inside [from, to). */
+  /** Writes and seals three revisions of one object, all inside [from, to). */
   async function sealedHistory() {
     const probe = await createProbe();
     const from = await databaseNow();
@@ -291,7 +291,7 @@ describe('Audit integrity', () => {
     expect(result.firstBadRevisionId).toBe(revisions[1]);
   });
 
-  it('passes after a prune, which keeps the newest versions and records what it removed', async () => {
+  it('passes after a recorded prune', async () => {
     const probe = await createProbe();
     const from = await databaseNow();
     for (let value = 1; value <= 5; value += 1) await write(probe, 'a', value);
@@ -313,12 +313,15 @@ describe('Audit integrity', () => {
       byType: { [probe.entityType]: 3 },
     });
     expect(result).toMatchObject({ ok: true, pruned: 3, unsealed: 0 });
-    const kept = await app.query<{ entity_id: string; version: number }>(
+    const remaining = await app.query<{
+      entity_id: string;
+      version: number;
+    }>(
       `SELECT entity_id, version FROM audit_version WHERE entity_type = $1
        ORDER BY entity_id, version`,
       [probe.entityType],
     );
-    expect(kept).toEqual([
+    expect(remaining).toEqual([
       { entity_id: 'a', version: 4 },
       { entity_id: 'a', version: 5 },
       { entity_id: 'b', version: 1 },
@@ -351,12 +354,12 @@ describe('Audit integrity', () => {
     await write(probe, 'a', 4);
 
     expect(response.body.pruned).toBe(2);
-    const kept = await app.query<{ version: number }>(
+    const remaining = await app.query<{ version: number }>(
       `SELECT version FROM audit_version WHERE entity_type = $1
        ORDER BY version`,
       [probe.entityType],
     );
-    expect(kept.map((row) => row.version)).toEqual([3, 4]);
+    expect(remaining.map((row) => row.version)).toEqual([3, 4]);
   });
 
   it('keeps versions younger than the age limit even beyond keepLast', async () => {
@@ -373,7 +376,7 @@ describe('Audit integrity', () => {
     expect(response.body).toMatchObject({ pruned: 0, revisionId: null });
   });
 
-  it('fails after a prune when a pruned-version record is forged for a version deleted by hand', async () => {
+  it('fails on a forged prune record', async () => {
     const { probe, from, to, revisions } = await sealedHistory();
 
     await tamper(
@@ -483,7 +486,7 @@ describe('Audit integrity', () => {
     await expect(app.query(sql)).rejects.toThrow(message);
   });
 
-  it('rejects deleting a version with the pruning flag set but no record of it', async () => {
+  it('rejects an unrecorded prune delete', async () => {
     const { revisions } = await sealedHistory();
     const client = await app.pool.connect();
     try {
@@ -502,7 +505,7 @@ describe('Audit integrity', () => {
   });
 });
 
-/** The instant one millisecond after an ISO date-time. */
+/** Returns the instant one millisecond after an ISO date-time. */
 function laterThan(iso: string): string {
   return new Date(new Date(iso).getTime() + 1).toISOString();
 }

@@ -99,7 +99,7 @@ SELECT count(*) AS removed FROM removed`;
 /**
  * Applies retention to audit_version. Every removal is recorded (a revision
  * of its own plus a digest per version in audit_pruned_version), so the hash
- * chain still verifies afterwards; an object's latest version always stays,
+ * chain still verifies afterwards. An object's latest version always stays,
  * because version numbering continues from it.
  */
 @Injectable()

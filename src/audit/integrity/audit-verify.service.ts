@@ -18,7 +18,7 @@ export interface AuditVerifyResult {
   pruned: number;
   firstBadRevisionId: number | null;
   firstBadSeq: number | null;
-  /** What is wrong with the first bad revision, or null. */
+  /** Reason the first bad revision failed, or null. */
   problem: string | null;
 }
 
@@ -81,6 +81,11 @@ LEFT JOIN first_bad ON true`;
 /**
  * Recomputes the hash chain from the revisions and versions as they are now,
  * so edits and deletions made behind the append-only guard come to light.
+ *
+ * NOTE: deleting the last seals (a truncated tail) leaves a shorter chain that
+ * is still valid, so it is not detected here. Comparing the head with the
+ * `lastSeq` and `lastHash` that sealing logs and returns, kept outside the
+ * database, detects it.
  */
 @Injectable()
 export class AuditVerifyService {
