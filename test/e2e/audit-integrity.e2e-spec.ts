@@ -1,5 +1,11 @@
 import { bearer, TestApp, TestUser, uniqueName } from '../support/test-app';
 
+interface SealBody {
+  sealed: number;
+  lastSeq: number;
+  lastHash: string;
+}
+
 interface VerifyBody {
   ok: boolean;
   checked: number;
@@ -100,14 +106,21 @@ describe('Audit integrity', () => {
       .send({ settleMs: 0 })
       .expect(200);
 
-    return response.body as { sealed: number; lastSeq: number };
+    return response.body as SealBody;
   }
 
-  async function verify(from: string, to: string): Promise<VerifyBody> {
+  async function verify(
+    from: string,
+    to: string,
+    anchor?: SealBody,
+  ): Promise<VerifyBody> {
+    const anchorQuery = anchor
+      ? { anchorSeq: anchor.lastSeq, anchorHash: anchor.lastHash }
+      : {};
     const response = await app
       .http()
       .get('/audit/verify')
-      .query({ from, to: laterThan(to) })
+      .query({ from, to: laterThan(to), ...anchorQuery })
       .set(...bearer(viewer.token))
       .expect(200);
 
@@ -289,6 +302,57 @@ describe('Audit integrity', () => {
     const result = await verify(from, to);
 
     expect(result.firstBadRevisionId).toBe(revisions[1]);
+  });
+
+  it('detects a truncated tail against an anchor', async () => {
+    const probe = await createProbe();
+    const from = await databaseNow();
+    await write(probe, 'a', 1);
+    const head = await seal();
+    const to = await databaseNow();
+    const before = await verify(from, to, head);
+
+    await tamper('DELETE FROM audit_seal WHERE seq = $1', [head.lastSeq]);
+    const anchored = await verify(from, to, head);
+    const unanchored = await verify(from, to);
+
+    expect(before.ok).toBe(true);
+    expect(anchored.ok).toBe(false);
+    expect(anchored.firstBadSeq).toBe(head.lastSeq);
+    expect(anchored.problem).toContain('truncated');
+    expect(unanchored).toMatchObject({ ok: true, unsealed: 1 });
+  });
+
+  it('detects a resealed rewrite against an anchor', async () => {
+    const probe = await createProbe();
+    const from = await databaseNow();
+    const revision = await write(probe, 'a', 1);
+    const head = await seal();
+    const to = await databaseNow();
+
+    await tamper('DELETE FROM audit_seal WHERE seq = $1', [head.lastSeq]);
+    await tamper(
+      `UPDATE audit_version SET snapshot = jsonb_set(snapshot, '{value}', '5')
+       WHERE revision_id = $1 AND entity_type = $2`,
+      [revision, probe.entityType],
+    );
+    await seal();
+    const anchored = await verify(from, to, head);
+    const unanchored = await verify(from, to);
+
+    expect(unanchored.ok).toBe(true);
+    expect(anchored.ok).toBe(false);
+    expect(anchored.firstBadRevisionId).toBe(revision);
+    expect(anchored.problem).toContain('rewritten');
+  });
+
+  it('rejects an anchor seq without its hash', async () => {
+    await app
+      .http()
+      .get('/audit/verify')
+      .query({ anchorSeq: 1 })
+      .set(...bearer(viewer.token))
+      .expect(400);
   });
 
   it('passes after a recorded prune', async () => {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { RequireRole } from '../../auth/auth.decorators';
+import { invalid } from '../../common/errors';
 import {
   AuditPruneDto,
   AuditSealDto,
@@ -26,7 +27,16 @@ export class AuditIntegrityController {
 
   @Get('verify')
   verify(@Query() query: AuditVerifyQueryDto) {
-    return this.verifier.verify({ from: query.from, to: query.to });
+    const { from, to, anchorSeq, anchorHash } = query;
+    if ((anchorSeq === undefined) !== (anchorHash === undefined)) {
+      throw invalid('Give anchorSeq and anchorHash together');
+    }
+    const anchor =
+      anchorSeq === undefined || anchorHash === undefined
+        ? undefined
+        : { seq: anchorSeq, hash: anchorHash };
+
+    return this.verifier.verify({ from, to, anchor });
   }
 
   @Post('prune')

@@ -5,6 +5,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   Max,
   Min,
 } from 'class-validator';
@@ -28,6 +29,20 @@ export class AuditVerifyQueryDto {
   @Type(() => Date)
   @IsDate({ message: 'to must be an ISO 8601 date-time' })
   to?: Date;
+
+  /** Seq of a chain head recorded earlier; needs anchorHash. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  anchorSeq?: number;
+
+  /** Hex SHA-256 of the seal at anchorSeq; needs anchorSeq. */
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F]{64}$/, {
+    message: 'anchorHash must be a hex SHA-256 (64 hex digits)',
+  })
+  anchorHash?: string;
 }
 
 export class AuditPruneDto {

@@ -6,6 +6,17 @@ export interface AuditVerifyRange {
   from?: Date;
   /** Revisions created before this instant. */
   to?: Date;
+  /**
+   * A chain head recorded earlier outside the database (the `lastSeq` and
+   * `lastHash` of a seal call). The seal at that seq must still have that hash.
+   */
+  anchor?: AuditChainAnchor;
+}
+
+export interface AuditChainAnchor {
+  seq: number;
+  /** Hex SHA-256, as the seal call returns it. */
+  hash: string;
 }
 
 export interface AuditVerifyResult {
@@ -20,6 +31,11 @@ export interface AuditVerifyResult {
   firstBadSeq: number | null;
   /** Reason the first bad revision failed, or null. */
   problem: string | null;
+}
+
+interface AnchorRow {
+  revision_id: string;
+  hash: string;
 }
 
 interface VerifyRow {
@@ -83,9 +99,8 @@ LEFT JOIN first_bad ON true`;
  * so edits and deletions made behind the append-only guard come to light.
  *
  * NOTE: deleting the last seals (a truncated tail) leaves a shorter chain that
- * is still valid, so it is not detected here. Comparing the head with the
- * `lastSeq` and `lastHash` that sealing logs and returns, kept outside the
- * database, detects it.
+ * is still valid, so without an anchor it is not detected. With one (a head
+ * that sealing returned and logged, kept outside the database) it is.
  */
 @Injectable()
 export class AuditVerifyService {
@@ -100,6 +115,9 @@ export class AuditVerifyService {
       range.to ?? null,
     ]);
     const result = toResult(row);
+    if (result.ok && range.anchor) {
+      Object.assign(result, await this.checkAnchor(range.anchor));
+    }
 
     const scope = `from=${range.from?.toISOString() ?? '-'} to=${range.to?.toISOString() ?? '-'}`;
     if (result.ok) {
@@ -113,6 +131,33 @@ export class AuditVerifyService {
     }
 
     return result;
+  }
+
+  private async checkAnchor(
+    anchor: AuditChainAnchor,
+  ): Promise<Partial<AuditVerifyResult>> {
+    const [seal] = await this.dataSource.query<AnchorRow[]>(
+      `SELECT revision_id, encode(hash, 'hex') AS hash
+       FROM audit_seal WHERE seq = $1`,
+      [anchor.seq],
+    );
+    if (!seal) {
+      return {
+        ok: false,
+        firstBadSeq: anchor.seq,
+        problem: `anchored seal ${anchor.seq} is missing: the chain was truncated`,
+      };
+    }
+    if (seal.hash !== anchor.hash.toLowerCase()) {
+      return {
+        ok: false,
+        firstBadSeq: anchor.seq,
+        firstBadRevisionId: Number(seal.revision_id),
+        problem: `anchored seal ${anchor.seq} has another hash: the chain was rewritten`,
+      };
+    }
+
+    return {};
   }
 }
 
