@@ -74,14 +74,14 @@ export class AuditIntegrity1796256030000 implements MigrationInterface {
   async down(runner: QueryRunner): Promise<void> {
     await runner.query('DROP FUNCTION audit_seal_pending(interval, integer)');
     await runner.query('DROP VIEW audit_revision_content');
-    await runner.query(ORIGINAL_GUARD);
-    await runner.query('DROP TABLE audit_pruned_version');
-    await runner.query('DROP TABLE audit_seal');
     await runner.query(
       'DROP FUNCTION audit_pruned_digest(audit_pruned_version)',
     );
     await runner.query('DROP FUNCTION audit_version_digest(audit_version)');
     await runner.query('DROP FUNCTION audit_timestamp_text(timestamptz)');
+    await runner.query(ORIGINAL_GUARD);
+    await runner.query('DROP TABLE audit_pruned_version');
+    await runner.query('DROP TABLE audit_seal');
     await runner.query('DROP FUNCTION audit_reject_any_change()');
   }
 }
