@@ -187,8 +187,8 @@ $fn$`;
  *   sha256(sha256(revision fields) || sha256(version digests) ||
  *          sha256(digests of the pruned-version records it made))
  * Version digests are taken in version id order, from the versions still
- * present and, for pruned ones, from audit_pruned_version. A pruned record
- * stands in only if its pruning revision exists. A view rather than a
+ * present and, for pruned ones, from audit_pruned_version (verification
+ * also checks that each record's pruning revision exists). A view rather than a
  * function, so the planner inlines it into the sealing and verifying queries
  * instead of planning a function call per revision.
  */
@@ -217,8 +217,6 @@ SELECT r.id AS revision_id, r.created_at,
         SELECT p.version_id, p.digest
         FROM audit_pruned_version p
         WHERE p.revision_id = r.id
-          AND EXISTS (SELECT 1 FROM audit_revision pr
-                      WHERE pr.id = p.pruned_by_revision_id)
       ) d), ''::bytea))
     || sha256(coalesce((
       SELECT string_agg(audit_pruned_digest(p), ''::bytea

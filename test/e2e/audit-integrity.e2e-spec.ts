@@ -459,6 +459,7 @@ describe('Audit integrity', () => {
 
     expect(result.ok).toBe(false);
     expect(result.firstBadRevisionId).toBe(revisions[1]);
+    expect(result.problem).toContain('missing pruning revision');
   });
 
   it('rejects a prune rule with no limit and bad limits', async () => {

@@ -53,12 +53,18 @@ interface VerifyRow {
  * the whole chain, and it lets a range be verified without reading the rest.
  */
 const VERIFY_SQL = `
-WITH checked AS (
+WITH orphaned AS (
+  SELECT DISTINCT p.revision_id FROM audit_pruned_version p
+  WHERE NOT EXISTS (SELECT 1 FROM audit_revision r
+                    WHERE r.id = p.pruned_by_revision_id)
+), checked AS (
   SELECT s.seq, s.revision_id,
     CASE
       WHEN c.revision_id IS NULL THEN 'revision is missing'
       WHEN c.content_hash <> s.content_hash
         THEN 'revision or one of its versions differs from what was sealed'
+      WHEN s.revision_id IN (SELECT revision_id FROM orphaned)
+        THEN 'a pruned version of it names a missing pruning revision'
       WHEN c.created_at <> s.revision_created_at
         OR s.hash <> sha256(s.previous_hash || s.content_hash)
         OR (s.seq = 1 AND s.previous_hash <> decode(repeat('00', 32), 'hex'))
