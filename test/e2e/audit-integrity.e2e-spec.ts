@@ -391,10 +391,13 @@ describe('Audit integrity', () => {
       { entity_id: 'b', version: 1 },
     ]);
     const [revision] = await app.query(
-      'SELECT source, comment FROM audit_revision WHERE id = $1',
+      `SELECT r.source, r.comment, u.name AS user_name
+       FROM audit_revision r LEFT JOIN users u ON u.id = r.user_id
+       WHERE r.id = $1`,
       [response.body.revisionId],
     );
     expect(revision.source).toBe('system');
+    expect(revision.user_name).toBe('admin');
     expect(revision.comment).toContain(`keepLast=2, type=${probe.entityType}`);
     expect(revision.comment).toContain('pruned 3 versions of 1 objects');
     const records = await app.query(
