@@ -508,6 +508,47 @@ describe('Audit integrity', () => {
     expect(result).toMatchObject({ ok: true, unsealed: 0, checked: 100 });
   });
 
+  it('seals a late-committing lower id in a later batch', async () => {
+    const probe = await createProbe();
+    const from = await databaseNow();
+    const slow = await app.pool.connect();
+    let lower: number;
+    try {
+      await slow.query('BEGIN');
+      await slow.query(
+        `INSERT INTO ${probe.table} (id, value) VALUES ('slow', 1)`,
+      );
+      const [row] = (
+        await slow.query(
+          `SELECT revision_id FROM audit_version
+           WHERE entity_type = $1 AND entity_id = 'slow'`,
+          [probe.entityType],
+        )
+      ).rows;
+      lower = Number(row.revision_id);
+      const higher = await write(probe, 'fast', 1);
+      await seal();
+      await slow.query('COMMIT');
+      await seal();
+
+      const seals = await app.query<{ revision_id: string; seq: string }>(
+        'SELECT revision_id, seq FROM audit_seal WHERE revision_id IN ($1, $2)',
+        [lower, higher],
+      );
+      const seqOf = (id: number) =>
+        Number(seals.find((seal) => Number(seal.revision_id) === id)?.seq);
+      expect(lower).toBeLessThan(higher);
+      expect(seqOf(lower)).toBeGreaterThan(seqOf(higher));
+    } finally {
+      // A no-op after COMMIT; ends the transaction if an assertion failed.
+      await slow.query('ROLLBACK');
+      slow.release();
+    }
+    const result = await verify(from, await databaseNow());
+
+    expect(result).toMatchObject({ ok: true, checked: 2, unsealed: 0 });
+  });
+
   it('does not fork the chain when two seals run at once', async () => {
     const probe = await createProbe();
     const from = await databaseNow();
