@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuditCaptureModule } from './audit/audit-capture.module';
+import { AuditModule } from './audit/audit.module';
 import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
@@ -28,6 +29,7 @@ const API_MODULES: Type[] = [
   AuthModule,
   CatalogModule,
   HealthModule,
+  AuditModule,
   AuditIntegrityModule,
 ];
 
