@@ -277,6 +277,21 @@ describe('Audit integrity', () => {
     expect(result.firstBadRevisionId).toBe(revisions[0]);
   });
 
+  it('fails on a version added to a sealed revision', async () => {
+    const { probe, from, to, revisions } = await sealedHistory();
+
+    await app.query(
+      `INSERT INTO audit_version (revision_id, entity_type, entity_id, version,
+         action, snapshot, changes, created_at)
+       VALUES ($1, $2, 'forged', 1, 'create', '{"id": "forged"}', '{}', now())`,
+      [revisions[1], probe.entityType],
+    );
+    const result = await verify(from, to);
+
+    expect(result.ok).toBe(false);
+    expect(result.firstBadRevisionId).toBe(revisions[1]);
+  });
+
   it('fails on a deleted seal, at the seal after the gap', async () => {
     const { from, to, revisions } = await sealedHistory();
 
