@@ -248,9 +248,13 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
   v_seq bigint;
   v_hash bytea;
-  v_previous bytea;
   v_now timestamptz;
   v_revision record;
+  v_revision_ids bigint[] := '{}';
+  v_created_ats timestamptz[] := '{}';
+  v_contents bytea[] := '{}';
+  v_previouses bytea[] := '{}';
+  v_hashes bytea[] := '{}';
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('chronicle.audit_seal', 0));
 
@@ -259,8 +263,10 @@ BEGIN
     FROM audit_seal s ORDER BY s.seq DESC LIMIT 1;
   v_seq := coalesce(v_seq, 0);
   v_hash := coalesce(v_hash, decode(repeat('00', 32), 'hex'));
-  sealed := 0;
 
+  -- Each hash depends on the one before, so the chain is built in a loop;
+  -- the rows are then written by one INSERT, which is much cheaper than one
+  -- INSERT per revision.
   FOR v_revision IN
     SELECT c.revision_id AS id, c.created_at, c.content_hash AS content
     FROM audit_revision_content c
@@ -270,17 +276,24 @@ BEGIN
     ORDER BY c.revision_id
     LIMIT p_limit
   LOOP
-    v_seq := v_seq + 1;
-    v_previous := v_hash;
-    v_hash := sha256(v_previous || v_revision.content);
-    INSERT INTO audit_seal (seq, revision_id, revision_created_at,
-      content_hash, previous_hash, hash, sealed_at)
-    VALUES (v_seq, v_revision.id, v_revision.created_at,
-      v_revision.content, v_previous, v_hash, v_now);
-    sealed := sealed + 1;
+    v_previouses := v_previouses || v_hash;
+    v_hash := sha256(v_hash || v_revision.content);
+    v_revision_ids := v_revision_ids || v_revision.id;
+    v_created_ats := v_created_ats || v_revision.created_at;
+    v_contents := v_contents || v_revision.content;
+    v_hashes := v_hashes || v_hash;
   END LOOP;
 
-  last_seq := v_seq;
+  INSERT INTO audit_seal (seq, revision_id, revision_created_at,
+    content_hash, previous_hash, hash, sealed_at)
+  SELECT v_seq + u.ordinality, u.revision_id, u.created_at, u.content,
+    u.previous, u.hash, v_now
+  FROM unnest(v_revision_ids, v_created_ats, v_contents, v_previouses,
+              v_hashes)
+    WITH ORDINALITY AS u (revision_id, created_at, content, previous, hash);
+
+  sealed := coalesce(array_length(v_revision_ids, 1), 0);
+  last_seq := v_seq + sealed;
   last_hash := v_hash;
   RETURN NEXT;
 END
