@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditExportModule } from './audit/export/audit-export.module';
 import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
@@ -8,6 +9,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { RedisModule } from './redis/redis.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 export interface AppModuleOptions {
   /** Serves the HTTP API. */
@@ -16,13 +18,8 @@ export interface AppModuleOptions {
   worker: boolean;
 }
 
-/** Modules every Chronicle process needs. */
-const CORE_MODULES: Type[] = [
-  ConfigModule,
-  DatabaseModule,
-  RedisModule,
-  AuditCaptureModule,
-];
+/** Modules every Chronicle process needs, besides its configuration. */
+const CORE_MODULES: Type[] = [DatabaseModule, RedisModule, AuditCaptureModule];
 
 /** Modules that serve the HTTP API. */
 const API_MODULES: Type[] = [
@@ -30,6 +27,8 @@ const API_MODULES: Type[] = [
   CatalogModule,
   HealthModule,
   AuditModule,
+  AuditExportModule,
+  SchedulerModule,
   AuditIntegrityModule,
 ];
 
@@ -42,6 +41,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ConfigModule.forRoot(),
         ...CORE_MODULES,
         ...(options.api ? API_MODULES : []),
         ...(options.worker ? WORKER_MODULES : []),

@@ -13,6 +13,28 @@ describe(validateEnvironment.name, () => {
     expect(environment.REDIS_PREFIX).toBe('chronicle');
     expect(environment.WORKER).toBe(true);
     expect(environment.ADMIN_TOKEN).toBeUndefined();
+    expect(environment.IMPORT_DIR).toBe('./data');
+    expect(environment.EXPORT_DIR).toBe('./var/exports');
+    expect(environment.SCHEDULE_MIN_EVERY_MS).toBe(1000);
+    expect(environment.SCHEDULER_TICK_MS).toBe(500);
+    expect(environment.SCHEDULE_MISFIRE_GRACE_MS).toBe(60_000);
+  });
+
+  it('reads the import and export folders', () => {
+    const environment = validateEnvironment({
+      IMPORT_DIR: '/srv/chronicle/imports',
+      EXPORT_DIR: 'exports',
+    });
+
+    expect(environment.IMPORT_DIR).toBe('/srv/chronicle/imports');
+    expect(environment.EXPORT_DIR).toBe('exports');
+  });
+
+  it('keeps the default folders for empty values', () => {
+    const environment = validateEnvironment({ IMPORT_DIR: '', EXPORT_DIR: '' });
+
+    expect(environment.IMPORT_DIR).toBe('./data');
+    expect(environment.EXPORT_DIR).toBe('./var/exports');
   });
 
   it('converts numbers and booleans', () => {
@@ -31,6 +53,9 @@ describe(validateEnvironment.name, () => {
     ['REDIS_PREFIX', 'a b', 'REDIS_PREFIX'],
     ['ADMIN_TOKEN', 'short', 'at least 16 characters'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['SCHEDULE_MIN_EVERY_MS', '0', 'SCHEDULE_MIN_EVERY_MS=0'],
+    ['SCHEDULER_TICK_MS', '-1', 'SCHEDULER_TICK_MS=-1'],
+    ['SCHEDULE_MISFIRE_GRACE_MS', 'soon', 'SCHEDULE_MISFIRE_GRACE_MS'],
     ['AUDIT_SEAL_SETTLE_MS', '-1', 'AUDIT_SEAL_SETTLE_MS'],
     ['AUDIT_SEAL_BATCH_SIZE', '0', 'AUDIT_SEAL_BATCH_SIZE'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
