@@ -2,6 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
+import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
@@ -31,6 +32,7 @@ const API_MODULES: Type[] = [
   AuditExportModule,
   SchedulerModule,
   JobsModule,
+  AuditIntegrityModule,
 ];
 
 /** Modules that run jobs and schedules. */
