@@ -12,6 +12,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker/worker.module';
 import { RedisModule } from './redis/redis.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { SchedulerWorkerModule } from './scheduler/scheduler-worker.module';
 
 export interface AppModuleOptions {
   /** Serves the HTTP API. */
@@ -36,7 +37,7 @@ const API_MODULES: Type[] = [
 ];
 
 /** Modules that run jobs and schedules. */
-const WORKER_MODULES: Type[] = [WorkerModule];
+const WORKER_MODULES: Type[] = [WorkerModule, SchedulerWorkerModule];
 
 @Module({})
 export class AppModule {

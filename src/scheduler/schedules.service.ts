@@ -10,6 +10,8 @@ import { AuditedTransactionService } from '../audit/audited-transaction.service'
 import { conflict, notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import { Environment } from '../config/environment';
+import { JobRun } from '../jobs/job-run.entity';
+import { JobRunResponseDto, toJobRunResponse } from '../jobs/job-run.mapper';
 import { Schedule, ScheduleKind } from './schedule.entity';
 import {
   ScheduleCreateDto,
@@ -260,6 +262,38 @@ export class SchedulesService {
       query.limit,
       (row) => [row.slotAt.toISOString()],
       toScheduleSlotResponse,
+    );
+  }
+
+  /**
+   * The job runs the schedule created, newest first, each with the slot it
+   * was fired for (`scheduledFor`).
+   */
+  async runs(
+    id: string,
+    query: PageQueryDto,
+  ): Promise<Page<JobRunResponseDto>> {
+    await this.find(this.dataSource.manager, id);
+    const builder = this.dataSource.manager
+      .createQueryBuilder(JobRun, 'run')
+      .where('run.scheduleId = :id', { id })
+      .orderBy('run.createdAt', 'DESC')
+      .addOrderBy('run.id', 'DESC')
+      .limit(query.limit + 1);
+    if (query.cursor) {
+      const [createdAt, runId] = decodeCursor(query.cursor, 2);
+      builder.andWhere('(run.createdAt, run.id) < (:createdAt, :runId)', {
+        createdAt,
+        runId,
+      });
+    }
+    const rows = await builder.getMany();
+
+    return toPage(
+      rows,
+      query.limit,
+      (row) => [row.createdAt.toISOString(), row.id],
+      toJobRunResponse,
     );
   }
 

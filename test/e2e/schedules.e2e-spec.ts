@@ -20,13 +20,13 @@ describe('Schedules API', () => {
       .http()
       .post('/schedules')
       .set(...bearer(token))
-      .send({ name: uniqueName('schedule'), type: 'cleanup', ...body });
+      .send({ name: uniqueName('schedule'), type: 'system.noop', ...body });
 
   it('creates a cron schedule owned by its creator, with its next run', async () => {
     const response = await create({
       cron: '0 3 * * *',
       timezone: 'Europe/Amsterdam',
-      payload: { olderThanDays: 30 },
+      payload: { sleepMs: 30 },
       queue: 'maintenance',
       attempts: 3,
       backoff: { type: 'exponential', delayMs: 1000 },
@@ -43,7 +43,7 @@ describe('Schedules API', () => {
       runsCount: 0,
       ownerId: operator.id,
       createdBy: operator.id,
-      payload: { olderThanDays: 30 },
+      payload: { sleepMs: 30 },
       backoff: { type: 'exponential', delayMs: 1000 },
     });
     const next = new Date(response.body.nextRunAt);

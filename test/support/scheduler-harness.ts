@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { EntityManager } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { logLevels } from '../../src/app.setup';
 import { Environment, validateEnvironment } from '../../src/config/environment';
@@ -23,9 +24,11 @@ export interface LaunchCall {
 }
 
 /**
- * A launcher that records every call and, like the UNIQUE (schedule_id,
- * scheduled_for) key of job_runs, returns the existing job run when a slot is
- * launched again. Shared by several schedulers, it stands for one database.
+ * A launcher that records every call and returns the existing job run when a
+ * slot is launched again, like the UNIQUE (schedule_id, scheduled_for) key of
+ * job_runs. Its runs outlive a rolled-back transaction, which makes it the
+ * harder case for the scheduler. Shared by several schedulers, it stands for
+ * one database.
  */
 export class FakeLauncher implements ScheduledJobLauncher {
   readonly calls: LaunchCall[] = [];
@@ -34,7 +37,14 @@ export class FakeLauncher implements ScheduledJobLauncher {
   readonly failAfterCreate = new Set<string>();
   private gate: Promise<void> | null = null;
 
-  async launch(schedule: Schedule, slotAt: Date): Promise<LaunchResult> {
+  /** Job run ids handed over after a commit, in order. */
+  readonly dispatched: string[] = [];
+
+  async launch(
+    _manager: EntityManager,
+    schedule: Schedule,
+    slotAt: Date,
+  ): Promise<LaunchResult> {
     const key = `${schedule.id}|${slotAt.toISOString()}`;
     this.calls.push({ scheduleId: schedule.id, slotAt: slotAt.toISOString() });
     if (this.gate) await this.gate;
@@ -47,6 +57,12 @@ export class FakeLauncher implements ScheduledJobLauncher {
     }
 
     return { jobRunId, created: existing === undefined };
+  }
+
+  dispatch(jobRunIds: string[]): Promise<void> {
+    this.dispatched.push(...jobRunIds);
+
+    return Promise.resolve();
   }
 
   /** Makes launches wait until the returned function is called. */
