@@ -2,6 +2,11 @@ jest.setTimeout(90_000);
 
 import { JobQueues } from '../../src/jobs/job-queues.service';
 import { pollUntil } from '../support/poll';
+import {
+  failingAfterLaunch,
+  FakeClock,
+  SchedulerProcess,
+} from '../support/scheduler-harness';
 import { bearer, TestApp, TestUser, uniqueName } from '../support/test-app';
 
 interface RunBody {
@@ -30,6 +35,7 @@ describe('Schedules firing real job runs', () => {
   let api: TestApp;
   let operator: TestUser;
   const workers: TestApp[] = [];
+  const processes: SchedulerProcess[] = [];
   const created: string[] = [];
 
   beforeAll(async () => {
@@ -38,7 +44,10 @@ describe('Schedules firing real job runs', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(workers.splice(0).map((worker) => worker.close()));
+    await Promise.all([
+      ...workers.splice(0).map((worker) => worker.close()),
+      ...processes.splice(0).map((process) => process.close()),
+    ]);
     await api.query('DELETE FROM schedules WHERE id = ANY($1::uuid[])', [
       created.splice(0),
     ]);
@@ -239,7 +248,6 @@ describe('Schedules firing real job runs', () => {
         'delayed',
         'wait',
         'prioritized',
-        'paused',
         'active',
       ]);
       const ids = new Set(runs.map((run) => run.id));
@@ -284,6 +292,57 @@ describe('Schedules firing real job runs', () => {
       [schedule.id],
     );
     expect(slots.map((slot) => slot.outcome)).toEqual(Array(8).fill('fired'));
+  });
+
+  describe('when the transaction fails after the launch', () => {
+    /** Ticks once with a launcher that throws after storing the first run. */
+    async function failFirstSlot() {
+      const schedule = await createSchedule({ everyMs: EVERY });
+      const first = new Date(schedule.nextRunAt as string);
+      const clock = new FakeClock(first);
+      const process = await SchedulerProcess.start(
+        failingAfterLaunch(new Set([`${schedule.id}|${first.toISOString()}`])),
+        clock,
+      );
+      processes.push(process);
+      await process.tick();
+
+      return { schedule, first, clock, process };
+    }
+
+    it('keeps neither the decision nor the job run', async () => {
+      const { schedule } = await failFirstSlot();
+
+      expect(await slotCount(schedule.id)).toBe(0);
+      expect(await jobRunCount(schedule.id)).toBe(0);
+
+      await api
+        .http()
+        .delete(`/schedules/${schedule.id}`)
+        .set(...bearer(operator.token))
+        .expect(204);
+      expect(await jobRunCount(schedule.id)).toBe(0);
+    });
+
+    it('stores the slot and its one job run on the retry', async () => {
+      const { schedule, first, clock, process } = await failFirstSlot();
+      // Past the retry delay of the failed attempt.
+      clock.advance(1000);
+      await process.tick();
+
+      const slots = await api.query<{ outcome: string; job_run_id: string }>(
+        `SELECT outcome, job_run_id::text FROM schedule_slots
+         WHERE schedule_id = $1 AND slot_at = $2`,
+        [schedule.id, first],
+      );
+      const runs = await api.query<{ id: string }>(
+        `SELECT id::text FROM job_runs
+         WHERE schedule_id = $1 AND scheduled_for = $2`,
+        [schedule.id, first],
+      );
+      expect(runs).toHaveLength(1);
+      expect(slots).toEqual([{ outcome: 'fired', job_run_id: runs[0].id }]);
+    });
   });
 
   describe('catch-up after a downtime of 52 minutes', () => {

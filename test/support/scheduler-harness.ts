@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { logLevels } from '../../src/app.setup';
 import { Environment, validateEnvironment } from '../../src/config/environment';
+import { JobSubmissionService } from '../../src/jobs/job-submission.service';
+import { JobSubmissionLauncher } from '../../src/scheduler/job-submission-launcher';
 import type { Schedule } from '../../src/scheduler/schedule.entity';
 import {
   LaunchResult,
@@ -102,10 +104,31 @@ export class FakeClock implements SchedulerClock {
   }
 }
 
+/** Wraps the real launcher of a scheduler process. */
+export type LauncherWrapper = (real: JobSubmissionLauncher) => ScheduledJobLauncher;
+
 /**
- * A worker-side process running only the scheduler, with a fake launcher and
- * a given clock. With `tickMs` 0 (the default) its timer is off and the test
- * ticks it by hand.
+ * Throws after the real launcher stored the job run of each slot in
+ * `failAfter` once, as a scheduler that fails later in its transaction.
+ */
+export function failingAfterLaunch(failAfter: Set<string>): LauncherWrapper {
+  return (real) => ({
+    async launch(manager, schedule, slotAt) {
+      const result = await real.launch(manager, schedule, slotAt);
+      if (failAfter.delete(`${schedule.id}|${slotAt.toISOString()}`)) {
+        throw new Error(`Slot ${slotAt.toISOString()} failed after its launch`);
+      }
+
+      return result;
+    },
+    dispatch: (jobRunIds) => real.dispatch(jobRunIds),
+  });
+}
+
+/**
+ * A worker-side process running only the scheduler, with a given launcher
+ * (a fake, or a wrapper of the real one) and clock. With `tickMs` 0 (the
+ * default) its timer is off and the test ticks it by hand.
  */
 export class SchedulerProcess {
   private constructor(
@@ -114,7 +137,7 @@ export class SchedulerProcess {
   ) {}
 
   static async start(
-    launcher: FakeLauncher,
+    launcher: ScheduledJobLauncher | LauncherWrapper,
     clock: SchedulerClock,
     tickMs = 0,
   ): Promise<SchedulerProcess> {
@@ -129,7 +152,13 @@ export class SchedulerProcess {
       ],
     })
       .overrideProvider(SCHEDULED_JOB_LAUNCHER)
-      .useValue(launcher)
+      .useFactory({
+        factory: (dataSource: DataSource, submission: JobSubmissionService) =>
+          typeof launcher === 'function'
+            ? launcher(new JobSubmissionLauncher(dataSource, submission))
+            : launcher,
+        inject: [DataSource, JobSubmissionService],
+      })
       .overrideProvider(SCHEDULER_CLOCK)
       .useValue(clock)
       .overrideProvider(Environment)
