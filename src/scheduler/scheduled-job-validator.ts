@@ -1,10 +1,18 @@
+/** What a schedule submits at each slot, as far as it can be checked. */
+export interface ScheduledJob {
+  type: string;
+  payload: unknown;
+  /** The queue it names; null for the default queue. */
+  queue: string | null;
+}
+
 /**
- * Checks the job type and payload of a schedule the way a job submission
- * would, so a schedule never fires a job that cannot be submitted.
+ * Checks the job of a schedule the way a job submission would, so a schedule
+ * never fires a job that cannot be submitted.
  */
 export interface ScheduledJobValidator {
   /** @returns error messages naming the field; empty accepts the job. */
-  validate(type: string, payload: unknown): Promise<string[]>;
+  validate(job: ScheduledJob): Promise<string[]>;
 }
 
 /** Injection token of the {@link ScheduledJobValidator}. */

@@ -30,6 +30,7 @@ import { firstSlotFrom, takeSlots } from './schedule-slots';
 import { remainingRuns, toSlotSpec } from './schedule-spec';
 import {
   SCHEDULED_JOB_VALIDATOR,
+  type ScheduledJob,
   type ScheduledJobValidator,
 } from './scheduled-job-validator';
 import { SCHEDULER_CLOCK, type SchedulerClock } from './scheduler-clock';
@@ -70,7 +71,8 @@ export class SchedulesService {
   async create(input: ScheduleCreateDto): Promise<ScheduleResponseDto> {
     const draft = this.draftOf(input, null);
     const payload = input.payload ?? {};
-    await this.check(draft, { type: input.type, payload }, input.runAt != null);
+    const job = { type: input.type, payload, queue: input.queue ?? null };
+    await this.check(draft, job, input.runAt != null);
 
     const schedule = await this.transactions.run(async (manager) => {
       await this.assertNameFree(manager, input.name);
@@ -149,10 +151,13 @@ export class SchedulesService {
       const current = await this.lock(manager, id);
       const draft = this.draftOf(input, current);
       const jobChanged =
-        input.type !== undefined || input.payload !== undefined;
+        input.type !== undefined ||
+        input.payload !== undefined ||
+        input.queue !== undefined;
       const job = {
         type: input.type ?? current.type,
         payload: input.payload ?? current.payload,
+        queue: input.queue === undefined ? current.queue : input.queue,
       };
       await this.check(draft, jobChanged ? job : null, input.runAt != null);
       if (input.name !== undefined && input.name !== current.name) {
@@ -336,7 +341,7 @@ export class SchedulesService {
   /** Checks the timing rules, and the job when `job` is given. */
   private async check(
     draft: TimingDraft,
-    job: { type: string; payload: unknown } | null,
+    job: ScheduledJob | null,
     runAtGiven: boolean,
   ): Promise<void> {
     const errors = timingErrors(draft, {
@@ -345,7 +350,7 @@ export class SchedulesService {
       runAtGiven,
     });
     if (job) {
-      errors.push(...(await this.validator.validate(job.type, job.payload)));
+      errors.push(...(await this.validator.validate(job)));
     }
     if (errors.length > 0) throw new BadRequestException(errors);
   }

@@ -58,10 +58,12 @@ describe('Schedules firing real job runs', () => {
   });
 
   /** A worker process: job worker and scheduler, no HTTP API. */
-  async function startWorker(): Promise<TestApp> {
+  async function startWorker(
+    environment: Record<string, string> = {},
+  ): Promise<TestApp> {
     const worker = await TestApp.start(
       { api: false, worker: true },
-      ENVIRONMENT,
+      { ...ENVIRONMENT, ...environment },
     );
     workers.push(worker);
 
@@ -345,6 +347,31 @@ describe('Schedules firing real job runs', () => {
     });
   });
 
+  it('records a slot as missed when the worker rejects its job', async () => {
+    const schedule = await createSchedule({
+      type: 'webhook.deliver',
+      payload: { url: 'http://127.0.0.1:9/hook' },
+      everyMs: EVERY,
+    });
+    await startWorker({ WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com' });
+
+    const slots = await pollUntil(
+      () =>
+        api.query<{ outcome: string; reason: string }>(
+          `SELECT outcome, reason FROM schedule_slots
+           WHERE schedule_id = $1 ORDER BY slot_at`,
+          [schedule.id],
+        ),
+      (rows) => rows.length >= 2,
+    );
+
+    expect(slots.every((slot) => slot.outcome === 'missed')).toBe(true);
+    expect(slots[0].reason).toContain(
+      'job rejected: payload.url host 127.0.0.1:9 is not allowed',
+    );
+    expect(await jobRunCount(schedule.id)).toBe(0);
+  });
+
   describe('catch-up after a downtime of 52 minutes', () => {
     const FIVE_MINUTES = 5 * 60_000;
 
@@ -409,6 +436,11 @@ describe('Schedules firing real job runs', () => {
         'an unknown payload field',
         { type: 'system.noop', payload: { olderThanDays: 3 } },
         'payload.olderThanDays should not exist',
+      ],
+      [
+        'a queue outside JOB_QUEUES',
+        { type: 'system.noop', queue: 'nightly' },
+        'queue "nightly" is not served',
       ],
       [
         'a webhook host outside WEBHOOK_ALLOWED_HOSTS',

@@ -27,7 +27,7 @@ describe('Schedules API', () => {
       cron: '0 3 * * *',
       timezone: 'Europe/Amsterdam',
       payload: { sleepMs: 30 },
-      queue: 'maintenance',
+      queue: 'default',
       attempts: 3,
       backoff: { type: 'exponential', delayMs: 1000 },
     }).expect(201);
