@@ -139,7 +139,9 @@ describe('Schedules firing real job runs', () => {
 
   const slotTimes = (schedule: ScheduleBody, count: number) =>
     Array.from({ length: count }, (_, k) =>
-      new Date(new Date(schedule.createdAt).getTime() + k * EVERY).toISOString(),
+      new Date(
+        new Date(schedule.createdAt).getTime() + k * EVERY,
+      ).toISOString(),
     );
 
   const bySlot = (runs: RunBody[]) =>
@@ -150,9 +152,8 @@ describe('Schedules firing real job runs', () => {
     const schedule = await createSchedule({ everyMs: EVERY, limit: 3 });
 
     await pollUntil(
-      () => api.query('SELECT enabled FROM schedules WHERE id = $1', [
-        schedule.id,
-      ]),
+      () =>
+        api.query('SELECT enabled FROM schedules WHERE id = $1', [schedule.id]),
       ([row]) => row.enabled === false,
     );
     const runs = await waitForCompleted(schedule.id, 3);
@@ -222,9 +223,10 @@ describe('Schedules firing real job runs', () => {
       );
 
       const request = api.http();
-      await (action === 'delete'
-        ? request.delete(`/schedules/${schedule.id}`).expect(204)
-        : request.post(`/schedules/${schedule.id}/pause`).expect(200)
+      await (
+        action === 'delete'
+          ? request.delete(`/schedules/${schedule.id}`).expect(204)
+          : request.post(`/schedules/${schedule.id}/pause`).expect(200)
       ).set(...bearer(operator.token));
       const atStop = await jobRunCount(schedule.id);
       // A second schedule proves the scheduler went on ticking: by its third
@@ -345,6 +347,28 @@ describe('Schedules firing real job runs', () => {
       expect(runs).toHaveLength(1);
       expect(slots).toEqual([{ outcome: 'fired', job_run_id: runs[0].id }]);
     });
+  });
+
+  it('enqueues at start-up a job run committed but never enqueued', async () => {
+    const schedule = await createSchedule({ everyMs: EVERY, limit: 1 });
+    // A scheduler that stops between its commit and the enqueue.
+    const stopped = await SchedulerProcess.start(
+      (real) => ({
+        launch: (manager, s, slotAt) => real.launch(manager, s, slotAt),
+        dispatch: () => Promise.resolve(),
+      }),
+      new FakeClock(new Date(schedule.nextRunAt as string)),
+    );
+    processes.push(stopped);
+    await stopped.tick();
+    expect(
+      (await runsOf(schedule.id)).map((run) => [run.scheduledFor, run.status]),
+    ).toEqual([[schedule.nextRunAt, 'queued']]);
+
+    await startWorker();
+    const runs = await waitForCompleted(schedule.id, 1);
+
+    expect(runs.map((run) => run.scheduledFor)).toEqual([schedule.nextRunAt]);
   });
 
   it('records a slot as missed when the worker rejects its job', async () => {

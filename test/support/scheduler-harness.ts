@@ -105,7 +105,9 @@ export class FakeClock implements SchedulerClock {
 }
 
 /** Wraps the real launcher of a scheduler process. */
-export type LauncherWrapper = (real: JobSubmissionLauncher) => ScheduledJobLauncher;
+export type LauncherWrapper = (
+  real: JobSubmissionLauncher,
+) => ScheduledJobLauncher;
 
 /**
  * Throws after the real launcher stored the job run of each slot in
