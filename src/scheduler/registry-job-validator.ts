@@ -8,9 +8,8 @@ import type {
 
 /**
  * Validates a schedule's job with the job type registry and the served
- * queues, with the messages of `POST /jobs`: an unknown type names the known
- * ones, payload errors name `payload.field` (the rules of the handler's
- * `check()` included), and a queue outside JOB_QUEUES names the served ones.
+ * queues, with the messages of `POST /jobs`. Payload errors name
+ * `payload.field`, including the rules of the handler's `check()`.
  */
 @Injectable()
 export class RegistryJobValidator implements ScheduledJobValidator {

@@ -1,4 +1,4 @@
-/** What a schedule submits at each slot, as far as it can be checked. */
+/** The job a schedule submits at each slot, as far as it can be checked. */
 export interface ScheduledJob {
   type: string;
   payload: unknown;

@@ -4,15 +4,15 @@ import { Environment } from '../config/environment';
 import { JobRun } from '../jobs/job-run.entity';
 import { JobSubmissionService } from '../jobs/job-submission.service';
 
-/** Most job runs one start-up hands to the queues again. */
+/** Maximum number of job runs one start-up hands to the queues again. */
 const RECOVERY_BATCH = 1000;
 
 /**
  * Hands job runs of schedules that are still queued in PostgreSQL to their
  * queues again when a worker starts. The scheduler enqueues a slot's job run
- * after its transaction commits; a process that stopped in between, or a
+ * after its transaction commits. A process that stopped in between, or a
  * Redis that was down, leaves the run queued with no BullMQ job. Adding a run
- * that BullMQ already holds changes nothing, so this is safe to repeat.
+ * that BullMQ already contains changes nothing, so this is safe to repeat.
  */
 @Injectable()
 export class ScheduledRunRecovery implements OnApplicationBootstrap {

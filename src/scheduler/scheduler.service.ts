@@ -35,7 +35,7 @@ interface Retry {
  * The firing loop. Every tick it claims due schedules one at a time with
  * FOR UPDATE SKIP LOCKED. In one transaction per schedule it records the
  * decision of each due slot, stores the job runs of the fired ones, and
- * moves next_run_at and runs_count on; after the commit it hands the new job
+ * moves next_run_at and runs_count on. After the commit it hands the new job
  * runs to their queues. It disables a schedule that has no slot left.
  *
  * Any number of processes may run it at once. The row lock keeps two of
@@ -347,7 +347,7 @@ export class SchedulerService
   }
 }
 
-/** Whether the job framework refused the job itself (400 or 413). */
+/** Tells whether the job framework rejected the job itself (400 or 413). */
 function isRejection(error: unknown): error is DomainError {
   return (
     error instanceof DomainError &&

@@ -271,8 +271,8 @@ export class SchedulesService {
   }
 
   /**
-   * The job runs the schedule created, newest first, each with the slot it
-   * was fired for (`scheduledFor`).
+   * Lists the job runs the schedule created, newest first, each with the
+   * slot it was fired for (`scheduledFor`).
    */
   async runs(
     id: string,

@@ -57,7 +57,7 @@ describe('Schedules firing real job runs', () => {
     await api.close();
   });
 
-  /** A worker process: job worker and scheduler, no HTTP API. */
+  /** Starts a worker process: job worker and scheduler, no HTTP API. */
   async function startWorker(
     environment: Record<string, string> = {},
   ): Promise<TestApp> {
@@ -94,7 +94,7 @@ describe('Schedules firing real job runs', () => {
     return response.body as ScheduleBody;
   }
 
-  /** All job runs of a schedule through GET /schedules/:id/runs. */
+  /** Reads all job runs of a schedule through GET /schedules/:id/runs. */
   async function runsOf(id: string, limit = 500): Promise<RunBody[]> {
     const runs: RunBody[] = [];
     let cursor: string | null = null;
