@@ -22,6 +22,12 @@ import { SCHEDULER_CLOCK, type SchedulerClock } from './scheduler-clock';
 /** Maximum number of schedules one tick decides; the rest wait a tick. */
 const SCHEDULES_PER_TICK = 200;
 
+/**
+ * Schedules one tick decides at the same time, each in its own transaction
+ * (SKIP LOCKED keeps them apart). Each lane uses one database connection.
+ */
+const TICK_LANES = 4;
+
 /** Retry delays after a failed launch: 1 s doubling up to 60 s. */
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60_000;
@@ -101,14 +107,22 @@ export class SchedulerService
   async tick(): Promise<string[]> {
     const now = this.clock.now();
     const claimed: string[] = [];
-    for (let index = 0; index < SCHEDULES_PER_TICK; index += 1) {
-      const exclude = [...claimed, ...this.waitingRetries(now)];
-      const id = await this.decideOne(now, exclude);
-      if (id === null) break;
-      claimed.push(id);
-    }
+    const lane = async (): Promise<void> => {
+      while (claimed.length < SCHEDULES_PER_TICK) {
+        const exclude = [...claimed, ...this.waitingRetries(now)];
+        const id = await this.decideOne(now, exclude);
+        if (id === null) return;
+        claimed.push(id);
+      }
+    };
+    // Every lane waits for its transactions, so a stop waits for all of them.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: TICK_LANES }, lane),
+    );
+    const failed = lanes.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
 
-    return claimed;
+    return [...new Set(claimed)];
   }
 
   private scheduleTick(): void {
