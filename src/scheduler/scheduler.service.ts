@@ -23,8 +23,9 @@ import { SCHEDULER_CLOCK, type SchedulerClock } from './scheduler-clock';
 const SCHEDULES_PER_TICK = 200;
 
 /**
- * Schedules one tick decides at the same time, each in its own transaction
- * (SKIP LOCKED keeps them apart). Each lane uses one database connection.
+ * Number of schedules one tick decides at the same time, each in its own
+ * transaction (SKIP LOCKED keeps them apart). Each lane uses one database
+ * connection.
  */
 const TICK_LANES = 4;
 
