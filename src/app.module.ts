@@ -1,10 +1,14 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { QueueDashboardModule } from './admin/queue-dashboard.module';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { QueueRegistryModule } from './queues/queue-registry.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 
 export interface AppModuleOptions {
@@ -20,10 +24,18 @@ const CORE_MODULES: Type[] = [
   DatabaseModule,
   RedisModule,
   AuditCaptureModule,
+  QueueRegistryModule,
+  MetricsModule,
 ];
 
-/** Modules that serve the HTTP API. */
-const API_MODULES: Type[] = [AuthModule, CatalogModule, HealthModule];
+/** Modules that serve the HTTP API; the rate limit's guard runs first. */
+const API_MODULES: Type[] = [
+  RateLimitModule,
+  AuthModule,
+  CatalogModule,
+  HealthModule,
+  QueueDashboardModule,
+];
 
 /** Modules that run jobs and schedules. */
 const WORKER_MODULES: Type[] = [];

@@ -1,17 +1,14 @@
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { logLevels } from './app.setup';
 import { validateEnvironment } from './config/environment';
 import { prepareDatabase } from './database/prepare-database';
+import { createAppLogger } from './logging/app-logger';
 
 /** Starts a worker process: jobs and schedules, no HTTP port. */
 async function bootstrap(): Promise<void> {
   const environment = validateEnvironment(process.env);
-  const logger = new ConsoleLogger({
-    json: environment.LOG_JSON,
-    logLevels: logLevels(environment.LOG_LEVEL),
-  });
+  const logger = createAppLogger(environment);
   Logger.overrideLogger(logger);
   if (environment.MIGRATE) await prepareDatabase(environment);
 

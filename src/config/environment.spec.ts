@@ -31,8 +31,26 @@ describe(validateEnvironment.name, () => {
     ['REDIS_PREFIX', 'a b', 'REDIS_PREFIX'],
     ['ADMIN_TOKEN', 'short', 'at least 16 characters'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE'],
+    ['METRICS_PUBLIC', 'yes', 'METRICS_PUBLIC="yes"'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(expected);
+  });
+
+  it('reads the operations settings', () => {
+    const defaults = validateEnvironment({});
+    const given = validateEnvironment({
+      RATE_LIMIT_PER_MINUTE: '0',
+      METRICS_PUBLIC: 'false',
+      WORKER_METRICS_PORT: '0',
+    });
+
+    expect(defaults.RATE_LIMIT_PER_MINUTE).toBe(60_000);
+    expect(defaults.METRICS_PUBLIC).toBe(true);
+    expect(defaults.WORKER_METRICS_PORT).toBe(9464);
+    expect(given.RATE_LIMIT_PER_MINUTE).toBe(0);
+    expect(given.METRICS_PUBLIC).toBe(false);
+    expect(given.WORKER_METRICS_PORT).toBe(0);
   });
 
   it('lists every invalid variable at once', () => {
