@@ -43,9 +43,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Create a user and its first token' })
   @ApiCreatedResponse({ type: UserCreatedResponseDto })
   @ApiErrorResponse(409, 'A user with this name already exists')
-  async create(
-    @Body() body: UserCreateDto,
-  ): Promise<UserCreatedResponseDto> {
+  async create(@Body() body: UserCreateDto): Promise<UserCreatedResponseDto> {
     const { user, token } = await this.auth.createUser(body.name, body.role);
 
     return { ...toUserResponse(user), token: token.token, tokenId: token.id };

@@ -1,6 +1,9 @@
 import type { Author } from './author.entity';
 import type { Book } from './book.entity';
-import type { AuthorResponseDto, BookResponseDto } from './catalog-response.dto';
+import type {
+  AuthorResponseDto,
+  BookResponseDto,
+} from './catalog-response.dto';
 
 export type { AuthorResponseDto, BookResponseDto };
 

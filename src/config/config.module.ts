@@ -1,12 +1,9 @@
 import { Global, Module } from '@nestjs/common';
-import {
-  ConfigService,
-  ConfigModule as NestConfigModule,
-} from '@nestjs/config';
+import { ConfigModule as NestConfigModule } from '@nestjs/config';
 import { Environment, validateEnvironment } from './environment';
 
 /**
- * Validates the environment once through @nestjs/config and provides it as a
+ * Validates the environment through @nestjs/config and provides it as a
  * typed {@link Environment} to every module.
  */
 @Global()
@@ -20,15 +17,10 @@ import { Environment, validateEnvironment } from './environment';
   providers: [
     {
       provide: Environment,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService): Environment => {
-        const environment = new Environment();
-        for (const key of Object.keys(environment)) {
-          Object.assign(environment, { [key]: config.get(key) });
-        }
-
-        return environment;
-      },
+      // Validated when the application is created rather than taken from the
+      // copy @nestjs/config made when this file was imported, so that an app
+      // created later in the same process (an e2e test) sees its variables.
+      useFactory: (): Environment => validateEnvironment(process.env),
     },
   ],
   exports: [Environment],

@@ -17,8 +17,7 @@ export function accessLog(
 ): void {
   const started = process.hrtime.bigint();
   response.once('finish', () => {
-    const durationMs =
-      Number(process.hrtime.bigint() - started) / 1_000_000;
+    const durationMs = Number(process.hrtime.bigint() - started) / 1_000_000;
     const fields = {
       method: request.method,
       route: routeTemplate(request),

@@ -23,12 +23,7 @@ export const QUEUE_STATES = [
 
 /** Outcomes of one job attempt, the `outcome` label of the job metrics. */
 export type JobOutcome =
-  | 'completed'
-  | 'failed'
-  | 'retried'
-  | 'cancelled'
-  | 'timed-out'
-  | 'stalled';
+  'completed' | 'failed' | 'retried' | 'cancelled' | 'timed-out' | 'stalled';
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const JOB_BUCKETS = [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];

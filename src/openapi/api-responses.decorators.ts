@@ -47,8 +47,7 @@ export class PageEnvelopeDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description:
-      'Pass as `cursor` to get the next page; null on the last page',
+    description: 'Pass as `cursor` to get the next page; null on the last page',
   })
   nextCursor: string | null;
 }

@@ -44,7 +44,5 @@ export function setupOpenApi(app: INestApplication): void {
       swaggerOptions: { persistAuthorization: true },
     },
   );
-  new Logger('OpenApi').log(
-    `OpenAPI at /${DOCS_PATH} and /${DOCS_JSON_PATH}`,
-  );
+  new Logger('OpenApi').log(`OpenAPI at /${DOCS_PATH} and /${DOCS_JSON_PATH}`);
 }

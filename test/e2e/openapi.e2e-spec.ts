@@ -72,9 +72,9 @@ describe('OpenAPI document', () => {
     expect(create.description).toContain('**editor** role');
     expect(create.security).toEqual([{ bearer: [] }]);
     for (const status of ['400', '401', '403', '413', '429', '503']) {
-      expect(create.responses[status]?.content?.['application/json']).toEqual(
-        { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
-      );
+      expect(create.responses[status]?.content?.['application/json']).toEqual({
+        schema: { $ref: '#/components/schemas/ErrorResponseDto' },
+      });
     }
   });
 

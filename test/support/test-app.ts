@@ -41,9 +41,7 @@ export class TestApp {
     const validated = validateEnvironment(process.env);
     const moduleRef = await override(
       Test.createTestingModule({
-        imports: [
-          AppModule.register({ api: true, worker: false, ...options }),
-        ],
+        imports: [AppModule.register({ api: true, worker: false, ...options })],
       }),
     ).compile();
     const app = moduleRef.createNestApplication({ bodyParser: false });
