@@ -4,8 +4,9 @@ import { AppModule } from './app.module';
 import { validateEnvironment } from './config/environment';
 import { prepareDatabase } from './database/prepare-database';
 import { createAppLogger } from './logging/app-logger';
+import { MetricsServer } from './metrics/metrics-server';
 
-/** Starts a worker process: jobs and schedules, no HTTP port. */
+/** Starts a worker process: jobs and schedules; no API, only GET /metrics on WORKER_METRICS_PORT. */
 async function bootstrap(): Promise<void> {
   const environment = validateEnvironment(process.env);
   const logger = createAppLogger(environment);
@@ -17,6 +18,11 @@ async function bootstrap(): Promise<void> {
     { logger },
   );
   app.enableShutdownHooks();
+  if (environment.WORKER_METRICS_PORT > 0) {
+    await app
+      .get(MetricsServer)
+      .listen(environment.WORKER_METRICS_PORT, '0.0.0.0');
+  }
   Logger.log('Chronicle worker started', 'Bootstrap');
 }
 
