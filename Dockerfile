@@ -17,5 +17,6 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY data ./data
 USER node
-EXPOSE 3000
+# 3000: the API (main.js). 9464: GET /metrics of a worker (worker.js).
+EXPOSE 3000 9464
 CMD ["node", "dist/src/main.js"]

@@ -38,10 +38,11 @@ export function redactSecrets(text: string): string {
 }
 
 /**
- * The Nest console logger (JSON lines when LOG_JSON is on) with the fields of
- * the current unit of work on every line: `requestId` and `userId` of the
- * HTTP request, `jobRunId` and the job's id, type, queue and attempt inside a
- * job. Token-like keys are masked and bearer tokens in messages replaced.
+ * The Nest console logger (JSON lines when LOG_JSON is on) that adds the
+ * fields of the current unit of work to every line. In an HTTP request these
+ * are `requestId` and `userId`, in a job `jobRunId` and the job's id, type,
+ * queue and attempt. Token-like keys are masked, and bearer tokens in
+ * messages are replaced.
  */
 export class AppLogger extends ConsoleLogger {
   protected printMessages(

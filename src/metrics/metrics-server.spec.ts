@@ -28,7 +28,7 @@ describe(MetricsServer.name, () => {
     expect(await response.text()).toContain('chronicle_jobs_total{type="a"');
   });
 
-  it('answers 404 elsewhere', async () => {
+  it('returns 404 on other paths', async () => {
     const response = await fetch(`${base}/other`);
 
     expect(response.status).toBe(404);

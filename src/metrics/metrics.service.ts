@@ -127,7 +127,7 @@ export class MetricsService {
             }
           } catch (error) {
             logger.warn(
-              `Queue depth of ${queue.name} unavailable: ${(error as Error).message}`,
+              `Reading the depth of queue ${queue.name} failed: ${(error as Error).message}`,
             );
           }
         }
@@ -151,7 +151,7 @@ export class MetricsService {
           this.set(Number(rows[0]?.written ?? 0));
         } catch (error) {
           logger.warn(
-            `Audit version count unavailable: ${(error as Error).message}`,
+            `Reading the audit version count failed: ${(error as Error).message}`,
           );
         }
       },

@@ -9,15 +9,15 @@ import {
 import { ErrorResponseDto } from './error-response.dto';
 
 /**
- * Documents an error a route answers beyond the ones added to every route
- * (see describe-operations.ts), such as 409 or 422, in the error shape.
+ * Documents an error response of one route, such as 409 or 422, in the error
+ * shape. describe-operations.ts adds the errors every route shares.
  */
 export function ApiErrorResponse(status: number, description: string) {
   return ApiResponse({ status, description, type: ErrorResponseDto });
 }
 
 /**
- * Documents a 200 answer of `{items: Model[], nextCursor}`, the shape of
+ * Documents a 200 response of `{items: Model[], nextCursor}`, the shape of
  * every list endpoint.
  */
 export function ApiPageResponse(model: Type, description?: string) {

@@ -25,13 +25,13 @@ const STANDARD_ERRORS: Record<number, string> = {
 };
 
 /**
- * Completes every operation of a generated document with what Chronicle's
- * global machinery does to it, so controllers declare only what is their
- * own: the bearer requirement and the role (from `@RequireRole`/`@Public`),
- * and the errors the pipes, guards, filters and limits answer: 400 when the
- * operation takes input, 404 when its path has a parameter, 413 when it
- * takes a body, 401/403/429 when it needs a token, and 503 everywhere.
- * Responses a controller documents itself are kept as they are.
+ * Completes every operation of a generated document with what the global
+ * pipes, guards, filters and limits do, so controllers declare only their
+ * own responses. It adds the bearer requirement and the role (from
+ * `@RequireRole` and `@Public`) and these errors: 400 when the operation
+ * takes input, 404 when its path has a parameter, 413 when it takes a body,
+ * 401, 403 and 429 when it needs a token, and 503 everywhere. Responses a
+ * controller documents itself are kept as they are.
  */
 export function describeOperations(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
