@@ -30,8 +30,9 @@ const STANDARD_ERRORS: Record<number, string> = {
  * own responses. It adds the bearer requirement and the role (from
  * `@RequireRole` and `@Public`) and these errors: 400 when the operation
  * takes input, 404 when its path has a parameter, 413 when it takes a body,
- * 401, 403 and 429 when it needs a token, and 503 everywhere. Responses a
- * controller documents itself are kept as they are.
+ * 401 and 429 when it needs a token, 403 when it needs more than viewer, and
+ * 503 everywhere. Responses a controller documents itself are kept as they
+ * are.
  */
 export function describeOperations(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
@@ -46,20 +47,36 @@ export function describeOperations(document: OpenAPIObject): OpenAPIObject {
 
 function describeOperation(path: string, operation: OperationObject): void {
   const access = accessOf(operation);
-  const errors: number[] = [];
-  if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) {
-    errors.push(400);
-  }
-  if (path.includes('{')) errors.push(404);
-  if (operation.requestBody) errors.push(413);
-  if (access !== 'public') errors.push(401, 403, 429);
-  errors.push(503);
+  const errors = [
+    ...inputErrors(path, operation),
+    ...accessErrors(access),
+    503,
+  ];
 
   operation.security = securityOf(access);
   operation.description = [accessSentence(access), operation.description]
     .filter(Boolean)
     .join('\n\n');
   operation.responses = withErrors(operation.responses, errors);
+}
+
+function inputErrors(path: string, operation: OperationObject): number[] {
+  const errors: number[] = [];
+  if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) {
+    errors.push(400);
+  }
+  if (path.includes('{')) errors.push(404);
+  if (operation.requestBody) errors.push(413);
+
+  return errors;
+}
+
+function accessErrors(access: string): number[] {
+  if (access === 'public') return [];
+  // Every user has at least the viewer role, so only higher roles add 403.
+  if (access === 'viewer' || access === 'configurable') return [401, 429];
+
+  return [401, 403, 429];
 }
 
 function accessOf(operation: OperationObject): string {

@@ -78,6 +78,12 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('documents 403 only above the viewer role', () => {
+    expect(operation('GET /books')!.responses['403']).toBeUndefined();
+    expect(operation('GET /books')!.description).toContain('**viewer** role');
+    expect(operation('GET /users')!.responses['403']).toBeDefined();
+  });
+
   it('documents 404 on paths with an id and 409 where declared', () => {
     expect(operation('GET /books/{id}')!.responses['404']).toBeDefined();
     expect(operation('POST /users')!.responses['409']).toBeDefined();
