@@ -62,6 +62,7 @@ describe('AppLogger', () => {
 
   it.each([
     ['Authorization: Bearer abc.def', 'Authorization: Bearer [REDACTED]'],
+    ['Authorization: Basic YTpi', 'Authorization: Basic [REDACTED]'],
     ['token chr_0123456789abcdef leaked', 'token [REDACTED] leaked'],
     ['nothing secret here', 'nothing secret here'],
   ])('redacts %s', (text, expected) => {

@@ -22,8 +22,8 @@ export const REDACTED_KEYS = [
   'password',
 ];
 
-/** Bearer credentials and Chronicle token secrets inside free text. */
-const SECRET_IN_TEXT = /(Bearer\s+)\S+|chr_[A-Za-z0-9_-]{8,}/gi;
+/** Bearer and Basic credentials and Chronicle token secrets in free text. */
+const SECRET_IN_TEXT = /((?:Bearer|Basic)\s+)\S+|chr_[A-Za-z0-9_-]{8,}/gi;
 
 /** Returns the log levels at and above LOG_LEVEL. */
 export function logLevels(level: Environment['LOG_LEVEL']): LogLevel[] {
@@ -32,8 +32,8 @@ export function logLevels(level: Environment['LOG_LEVEL']): LogLevel[] {
 
 /** Replaces bearer tokens and token secrets in a text with a mark. */
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET_IN_TEXT, (_match, bearer?: string) =>
-    bearer ? `${bearer}[REDACTED]` : '[REDACTED]',
+  return text.replace(SECRET_IN_TEXT, (_match, scheme?: string) =>
+    scheme ? `${scheme}[REDACTED]` : '[REDACTED]',
   );
 }
 

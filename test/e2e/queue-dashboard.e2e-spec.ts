@@ -27,7 +27,8 @@ describe('Queue dashboard', () => {
   it('answers 401 without a token', async () => {
     const response = await app.http().get('/admin/queues').expect(401);
 
-    expect(response.headers['www-authenticate']).toBe('Bearer');
+    expect(response.headers['www-authenticate']).toContain('Bearer');
+    expect(response.headers['www-authenticate']).toContain('Basic');
     expect(response.body).toMatchObject({
       statusCode: 401,
       error: 'Unauthorized',
@@ -69,6 +70,28 @@ describe('Queue dashboard', () => {
       (candidate: { name: string }) => candidate.name === queueName,
     );
     expect(shown.counts.waiting).toBe(1);
+  });
+
+  it('takes the token as the password of Basic credentials', async () => {
+    const editor = await app.createUser('editor');
+    const basic = (token: string) =>
+      `Basic ${Buffer.from(`any:${token}`).toString('base64')}`;
+
+    await app
+      .http()
+      .get('/admin/queues')
+      .set('Authorization', basic(app.adminToken))
+      .expect(200);
+    await app
+      .http()
+      .get('/admin/queues')
+      .set('Authorization', basic(editor.token))
+      .expect(403);
+    await app
+      .http()
+      .get('/admin/queues')
+      .set('Authorization', basic('not-a-token'))
+      .expect(401);
   });
 
   it('reports the depth of the same queues in /metrics', async () => {
