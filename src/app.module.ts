@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { QueueDashboardModule } from './admin/queue-dashboard.module';
 import { AuditCaptureModule } from './audit/audit-capture.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
@@ -34,6 +35,7 @@ const API_MODULES: Type[] = [
   AuthModule,
   CatalogModule,
   HealthModule,
+  AuditModule,
   QueueDashboardModule,
 ];
 
