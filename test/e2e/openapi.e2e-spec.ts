@@ -22,6 +22,16 @@ const DOCUMENTED_OPERATIONS = [
   'DELETE /books/{id}',
   'GET /health',
   'GET /metrics',
+  'GET /history/{type}/deleted',
+  'GET /history/{type}/{id}',
+  'GET /history/{type}/{id}/versions/{version}',
+  'GET /history/{type}/{id}/diff',
+  'GET /history/{type}/{id}/as-of',
+  'POST /history/{type}/{id}/revert',
+  'POST /history/{type}/{id}/recover',
+  'GET /revisions',
+  'GET /revisions/{id}',
+  'POST /revisions/{id}/revert',
 ];
 
 interface Operation {
@@ -75,6 +85,15 @@ describe('OpenAPI document', () => {
       expect(create.responses[status]?.content?.['application/json']).toEqual({
         schema: { $ref: '#/components/schemas/ErrorResponseDto' },
       });
+    }
+  });
+
+  it('adds role and errors to undecorated routes', () => {
+    const revert = operation('POST /revisions/{id}/revert')!;
+
+    expect(revert['x-required-role']).toBe('editor');
+    for (const status of ['400', '401', '403', '404', '413', '429', '503']) {
+      expect(revert.responses[status]).toBeDefined();
     }
   });
 
