@@ -29,9 +29,9 @@ function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
 /**
  * Applies the HTTP set-up shared by the API process and the e2e tests:
  * request ids before anything else, then the access log and the HTTP
- * metrics (so that they see every response, a 413 of the body parser too),
- * the body size limit, one validation pipe, one exception filter, and the
- * OpenAPI document at /docs.
+ * metrics, the body size limit, one validation pipe, one exception filter,
+ * and the OpenAPI document at /docs. The log and the metrics come before the
+ * body parser so that they also record its 413 responses.
  */
 export function configureApp(
   app: INestApplication,

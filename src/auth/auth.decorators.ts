@@ -17,15 +17,16 @@ export const ROLE_KEY = 'chronicle:role';
 
 /**
  * OpenAPI extension naming who may call an operation: a role, `public`, or
- * `configurable` (public while a setting says so). The OpenAPI set-up turns
- * it into the security requirement, the 401 and 403 answers and a sentence of
+ * `configurable` (public while a setting is on). The OpenAPI set-up turns it
+ * into the security requirement, the 401 and 403 responses and a sentence of
  * the description.
  */
 export const ACCESS_EXTENSION = 'x-required-role';
 
 /**
- * Opens a route to requests without a token; with `when`, only while the
- * configuration says so (a token and the default viewer role otherwise).
+ * Opens a route to requests without a token. With `when`, the route is open
+ * only while `when(environment)` returns true, and needs a viewer token
+ * otherwise.
  */
 export const Public = (when?: PublicWhen) =>
   applyDecorators(

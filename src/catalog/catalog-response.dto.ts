@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-/** Who created and last changed a record, and when. */
+/** Creation and last-change stamps of a record: user ids and instants. */
 class StampedDto {
   @ApiProperty({ type: String, format: 'date-time' })
   createdAt: Date;

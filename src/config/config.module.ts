@@ -17,9 +17,9 @@ import { Environment, validateEnvironment } from './environment';
   providers: [
     {
       provide: Environment,
-      // Validated when the application is created rather than taken from the
-      // copy @nestjs/config made when this file was imported, so that an app
-      // created later in the same process (an e2e test) sees its variables.
+      // Validated when the application is created, not taken from the copy
+      // @nestjs/config made when this file was imported. An app created
+      // later in the same process (an e2e test) then gets its own variables.
       useFactory: (): Environment => validateEnvironment(process.env),
     },
   ],

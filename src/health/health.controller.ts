@@ -49,7 +49,7 @@ export class HealthController {
   @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'Whether PostgreSQL and Redis answer' })
-  @ApiOkResponse({ description: 'Both answer', schema: HEALTH_SCHEMA })
+  @ApiOkResponse({ description: 'Both respond', schema: HEALTH_SCHEMA })
   @ApiServiceUnavailableResponse({
     description: 'One is down; `error` names it',
     schema: HEALTH_SCHEMA,

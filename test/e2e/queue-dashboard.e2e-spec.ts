@@ -66,10 +66,10 @@ describe('Queue dashboard', () => {
       .set(...bearer(app.adminToken))
       .expect(200);
 
-    const shown = response.body.queues.find(
+    const listed = response.body.queues.find(
       (candidate: { name: string }) => candidate.name === queueName,
     );
-    expect(shown.counts.waiting).toBe(1);
+    expect(listed.counts.waiting).toBe(1);
   });
 
   it('takes the token as the password of Basic credentials', async () => {
