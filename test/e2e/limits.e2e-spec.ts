@@ -20,7 +20,7 @@ describe('Limits', () => {
     await app.close();
   });
 
-  it('answers a body over BODY_LIMIT_BYTES with 413 in the error shape', async () => {
+  it('rejects a large body with 413', async () => {
     const editor = await app.createUser('editor');
 
     const response = await app
@@ -39,15 +39,17 @@ describe('Limits', () => {
     });
   });
 
-  it('answers 429 with Retry-After once a token exceeds its budget', async () => {
+  it('returns 429 with Retry-After', async () => {
     const viewer = await app.createUser('viewer');
     const other = await app.createUser('viewer');
     for (let request = 0; request < RATE_LIMIT; request += 1) {
-      await app
+      const response = await app
         .http()
         .get('/users/me')
         .set(...bearer(viewer.token))
         .expect(200);
+
+      expect(response.headers['x-ratelimit-limit']).toBe(String(RATE_LIMIT));
     }
 
     const refused = await app
@@ -85,5 +87,30 @@ describe('Limits', () => {
       .expect(400);
 
     expect(response.body.message[0]).toContain('limit');
+  });
+});
+
+describe('Limits with RATE_LIMIT_PER_MINUTE=0', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await TestApp.start({}, { RATE_LIMIT_PER_MINUTE: '0' });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('turns rate limiting off', async () => {
+    const viewer = await app.createUser('viewer');
+    for (let request = 0; request < 3 * RATE_LIMIT; request += 1) {
+      const response = await app
+        .http()
+        .get('/users/me')
+        .set(...bearer(viewer.token))
+        .expect(200);
+
+      expect(response.headers['x-ratelimit-limit']).toBeUndefined();
+    }
   });
 });
