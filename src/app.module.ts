@@ -2,6 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { QueueDashboardModule } from './admin/queue-dashboard.module';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditExportModule } from './audit/export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
@@ -19,9 +20,8 @@ export interface AppModuleOptions {
   worker: boolean;
 }
 
-/** Modules every Chronicle process needs. */
+/** Modules every Chronicle process needs, besides its configuration. */
 const CORE_MODULES: Type[] = [
-  ConfigModule,
   DatabaseModule,
   RedisModule,
   AuditCaptureModule,
@@ -36,6 +36,7 @@ const API_MODULES: Type[] = [
   CatalogModule,
   HealthModule,
   AuditModule,
+  AuditExportModule,
   QueueDashboardModule,
 ];
 
@@ -48,6 +49,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ConfigModule.forRoot(),
         ...CORE_MODULES,
         ...(options.api ? API_MODULES : []),
         ...(options.worker ? WORKER_MODULES : []),
