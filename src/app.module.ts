@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { QueueRegistryModule } from './queues/queue-registry.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 export interface AppModuleOptions {
   /** Serves the HTTP API. */
@@ -37,6 +38,7 @@ const API_MODULES: Type[] = [
   HealthModule,
   AuditModule,
   AuditExportModule,
+  SchedulerModule,
   QueueDashboardModule,
 ];
 

@@ -15,6 +15,9 @@ describe(validateEnvironment.name, () => {
     expect(environment.ADMIN_TOKEN).toBeUndefined();
     expect(environment.IMPORT_DIR).toBe('./data');
     expect(environment.EXPORT_DIR).toBe('./var/exports');
+    expect(environment.SCHEDULE_MIN_EVERY_MS).toBe(1000);
+    expect(environment.SCHEDULER_TICK_MS).toBe(500);
+    expect(environment.SCHEDULE_MISFIRE_GRACE_MS).toBe(60_000);
   });
 
   it('reads the import and export folders', () => {
@@ -50,6 +53,9 @@ describe(validateEnvironment.name, () => {
     ['REDIS_PREFIX', 'a b', 'REDIS_PREFIX'],
     ['ADMIN_TOKEN', 'short', 'at least 16 characters'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['SCHEDULE_MIN_EVERY_MS', '0', 'SCHEDULE_MIN_EVERY_MS=0'],
+    ['SCHEDULER_TICK_MS', '-1', 'SCHEDULER_TICK_MS=-1'],
+    ['SCHEDULE_MISFIRE_GRACE_MS', 'soon', 'SCHEDULE_MISFIRE_GRACE_MS'],
     ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE'],
     ['METRICS_PUBLIC', 'yes', 'METRICS_PUBLIC="yes"'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {

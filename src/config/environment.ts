@@ -128,6 +128,27 @@ export class Environment {
   @IsString()
   @MinLength(1)
   EXPORT_DIR = './var/exports';
+
+  /** Shortest interval an `everyMs` schedule may have, in milliseconds. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SCHEDULE_MIN_EVERY_MS = 1000;
+
+  /** How often the scheduler looks for due schedules; 0 turns it off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  SCHEDULER_TICK_MS = 500;
+
+  /**
+   * A slot at most this late when the scheduler reaches it fires as usual;
+   * an older one counts as missed and follows the schedule's catchUp policy.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  SCHEDULE_MISFIRE_GRACE_MS = 60_000;
 }
 
 /**
