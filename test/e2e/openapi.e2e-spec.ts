@@ -32,6 +32,15 @@ const DOCUMENTED_OPERATIONS = [
   'GET /revisions',
   'GET /revisions/{id}',
   'POST /revisions/{id}/revert',
+  'POST /schedules',
+  'GET /schedules',
+  'GET /schedules/{id}',
+  'PATCH /schedules/{id}',
+  'DELETE /schedules/{id}',
+  'POST /schedules/{id}/pause',
+  'POST /schedules/{id}/resume',
+  'GET /schedules/{id}/next',
+  'GET /schedules/{id}/slots',
 ];
 
 interface Operation {
