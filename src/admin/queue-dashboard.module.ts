@@ -14,7 +14,8 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 /**
  * The bull-board dashboard of every queue in {@link BULL_BOARD_QUEUES} at
  * /admin/queues, for admin tokens only. Its pages call the dashboard's own
- * JSON routes under the same path, which the same check protects.
+ * JSON routes under the same path, which the same check protects. Queues
+ * pushed into the array after start-up appear at the next request.
  */
 @Module({ imports: [AuthModule] })
 export class QueueDashboardModule implements OnModuleInit {
@@ -29,19 +30,44 @@ export class QueueDashboardModule implements OnModuleInit {
   onModuleInit(): void {
     const serverAdapter = new ExpressAdapter();
     serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
-    createBullBoard({
-      queues: this.queues.map((queue) => new BullMQAdapter(queue)),
+    const board = createBullBoard({
+      queues: [],
       serverAdapter,
       options: { uiConfig: { boardTitle: 'Chronicle queues' } },
     });
+    let shown: Queue[] = [];
+    const showCurrentQueues = (
+      _request: unknown,
+      _response: unknown,
+      next: () => void,
+    ) => {
+      if (!sameQueues(shown, this.queues)) {
+        shown = [...this.queues];
+        board.replaceQueues(shown.map((queue) => new BullMQAdapter(queue)));
+        this.logger.log(`Queue dashboard shows: ${names(shown)}`);
+      }
+      next();
+    };
 
     this.adapterHost.httpAdapter.use(
       QUEUE_DASHBOARD_PATH,
       adminOnly(this.auth),
+      showCurrentQueues,
       serverAdapter.getRouter(),
     );
     this.logger.log(
-      `Queue dashboard at ${QUEUE_DASHBOARD_PATH} for ${this.queues.length} queue(s): ${this.queues.map((queue) => queue.name).join(', ') || 'none'}`,
+      `Queue dashboard at ${QUEUE_DASHBOARD_PATH} for ${names(this.queues)}`,
     );
   }
+}
+
+function sameQueues(shown: Queue[], current: Queue[]): boolean {
+  return (
+    shown.length === current.length &&
+    shown.every((queue, index) => queue === current[index])
+  );
+}
+
+function names(queues: Queue[]): string {
+  return queues.map((queue) => queue.name).join(', ') || 'no queues';
 }

@@ -94,6 +94,31 @@ describe('Queue dashboard', () => {
       .expect(401);
   });
 
+  it('shows a queue added to the list after start-up', async () => {
+    const later = new Queue(uniqueName('dashboard-later'), {
+      connection: { url: process.env.REDIS_URL },
+      prefix: process.env.REDIS_PREFIX,
+    });
+    const queues = app.app.get<Queue[]>(BULL_BOARD_QUEUES);
+    queues.push(later);
+
+    try {
+      const response = await app
+        .http()
+        .get('/admin/queues/api/queues')
+        .set(...bearer(app.adminToken))
+        .expect(200);
+
+      const listed = response.body.queues.map(
+        (candidate: { name: string }) => candidate.name,
+      );
+      expect(listed).toEqual(expect.arrayContaining([queueName, later.name]));
+    } finally {
+      queues.pop();
+      await later.close();
+    }
+  });
+
   it('reports the depth of the same queues in /metrics', async () => {
     const response = await app.http().get('/metrics').expect(200);
 
