@@ -8,6 +8,8 @@ import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { WorkerModule } from './jobs/worker/worker.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueRegistryModule } from './queues/queue-registry.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -39,11 +41,12 @@ const API_MODULES: Type[] = [
   AuditModule,
   AuditExportModule,
   SchedulerModule,
+  JobsModule,
   QueueDashboardModule,
 ];
 
 /** Modules that run jobs and schedules. */
-const WORKER_MODULES: Type[] = [];
+const WORKER_MODULES: Type[] = [WorkerModule];
 
 @Module({})
 export class AppModule {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -149,6 +150,53 @@ export class Environment {
   @IsInt()
   @Min(0)
   SCHEDULE_MISFIRE_GRACE_MS = 60_000;
+  /** Queues this deployment runs, comma-separated; jobs name one of them. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, {
+    message: 'must be queue names (letters, digits, _ -) separated by commas',
+  })
+  JOB_QUEUES = 'default';
+
+  /** Jobs one worker process runs at the same time, per queue. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WORKER_CONCURRENCY = 16;
+
+  /** Maximum job payload accepted at submission, in bytes of JSON. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(64)
+  JOB_PAYLOAD_MAX_BYTES = 262_144;
+
+  /** Maximum job result, in bytes of JSON; a larger one fails the attempt. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(64)
+  JOB_RESULT_MAX_BYTES = 262_144;
+
+  /** Maximum number of jobs in one POST /jobs/bulk. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  JOB_BULK_MAX = 500;
+
+  /**
+   * Hosts webhook.deliver may call, comma-separated `host` or `host:port`;
+   * empty allows none.
+   */
+  @IsString()
+  @Matches(/^$|^[A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*$/, {
+    message: 'must be host or host:port entries separated by commas',
+  })
+  WEBHOOK_ALLOWED_HOSTS = '';
+
+  /** Names this worker process on its attempts and in Redis. */
+  @IsString()
+  @MinLength(1)
+  WORKER_ID = `${hostname()}:${process.pid}`;
 }
 
 /**
