@@ -22,8 +22,7 @@ export const QUEUE_STATES = [
 ] as const;
 
 /** Outcomes of one job attempt, the `outcome` label of the job metrics. */
-export type JobOutcome =
-  'completed' | 'failed' | 'retried' | 'cancelled' | 'timed-out' | 'stalled';
+export type JobOutcome = 'completed' | 'failed' | 'retried' | 'cancelled';
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const JOB_BUCKETS = [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
@@ -57,7 +56,7 @@ export class MetricsService {
   /** Increment once per finished attempt, with the job type and outcome. */
   readonly jobs = new Counter({
     name: 'chronicle_jobs_total',
-    help: 'Job attempts finished, by job type and outcome (completed, failed, retried, cancelled, timed-out, stalled).',
+    help: 'Job attempts finished, by job type and outcome (completed, failed, retried, cancelled). A timed-out or interrupted attempt counts as retried or failed.',
     labelNames: ['type', 'outcome'] as const,
     registers: [this.registry],
   });
