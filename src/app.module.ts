@@ -3,6 +3,7 @@ import { QueueDashboardModule } from './admin/queue-dashboard.module';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
+import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
@@ -42,6 +43,7 @@ const API_MODULES: Type[] = [
   AuditExportModule,
   SchedulerModule,
   JobsModule,
+  AuditIntegrityModule,
   QueueDashboardModule,
 ];
 

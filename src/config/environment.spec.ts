@@ -93,6 +93,8 @@ describe(validateEnvironment.name, () => {
     ['JOB_RESULT_MAX_BYTES', '10', 'JOB_RESULT_MAX_BYTES'],
     ['JOB_BULK_MAX', '0', 'JOB_BULK_MAX'],
     ['WEBHOOK_ALLOWED_HOSTS', 'http://x', 'WEBHOOK_ALLOWED_HOSTS'],
+    ['AUDIT_SEAL_SETTLE_MS', '-1', 'AUDIT_SEAL_SETTLE_MS'],
+    ['AUDIT_SEAL_BATCH_SIZE', '0', 'AUDIT_SEAL_BATCH_SIZE'],
     ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE'],
     ['METRICS_PUBLIC', 'yes', 'METRICS_PUBLIC="yes"'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
@@ -113,6 +115,19 @@ describe(validateEnvironment.name, () => {
     expect(given.RATE_LIMIT_PER_MINUTE).toBe(0);
     expect(given.METRICS_PUBLIC).toBe(false);
     expect(given.WORKER_METRICS_PORT).toBe(0);
+  });
+
+  it('defaults and converts the sealing settings', () => {
+    expect(validateEnvironment({}).AUDIT_SEAL_SETTLE_MS).toBe(2000);
+    expect(validateEnvironment({}).AUDIT_SEAL_BATCH_SIZE).toBe(10_000);
+
+    const environment = validateEnvironment({
+      AUDIT_SEAL_SETTLE_MS: '0',
+      AUDIT_SEAL_BATCH_SIZE: '500',
+    });
+
+    expect(environment.AUDIT_SEAL_SETTLE_MS).toBe(0);
+    expect(environment.AUDIT_SEAL_BATCH_SIZE).toBe(500);
   });
 
   it('lists every invalid variable at once', () => {

@@ -197,6 +197,23 @@ export class Environment {
   @IsString()
   @MinLength(1)
   WORKER_ID = `${hostname()}:${process.pid}`;
+
+  /**
+   * Age a revision must reach before the sealing step chains it, so that
+   * lower ids still committing are usually sealed before higher ones.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  AUDIT_SEAL_SETTLE_MS = 2000;
+
+  /** Revisions hashed and chained per round trip of the sealing step. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  AUDIT_SEAL_BATCH_SIZE = 10_000;
 }
 
 /**
