@@ -83,6 +83,33 @@ export class Environment {
   @Min(1024)
   BODY_LIMIT_BYTES = 1_048_576;
 
+  /**
+   * Requests a minute allowed per API token (per client IP for requests
+   * without one), counted in each API process; 0 turns rate limiting off.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_MINUTE = 60_000;
+
+  /**
+   * Serves GET /metrics without a token. Set to false to require a viewer
+   * token when the API port is reachable from outside the trusted network.
+   */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_PUBLIC = true;
+
+  /**
+   * Port of the worker process's own GET /metrics listener (worker.js
+   * serves no API); 0 turns it off.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 9464;
+
   /** Maximum number of connections in the PostgreSQL pool of one process. */
   @Transform(toInteger)
   @IsInt()
