@@ -1,0 +1,239 @@
+import { Logger } from '@nestjs/common';
+import { Queue, Worker } from 'bullmq';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { auditContextStorage } from '../../src/audit/audit-context';
+import type { Actor } from '../../src/auth/actor';
+import { measureAlternately } from '../support/alternate';
+import { BenchApp } from '../support/bench-app';
+import type { BenchEnvironment } from '../support/bench-environment';
+import { findProviderByName } from '../support/chronicle-provider';
+import type { JobsResult } from '../support/results';
+import { RssSampler } from '../support/rss-sampler';
+
+/** Jobs processed at a time, by the BullMQ worker and by Chronicle's worker. */
+const CONCURRENCY = 10;
+/** Jobs per addBulk or submitBulk call. */
+const CHUNK = 1000;
+const ROUND_TIMEOUT_MS = 120_000;
+const POLL_INTERVAL_MS = 20;
+const NOOP_TYPE = 'system.noop';
+
+const SIZES = {
+  quick: { jobsPerRound: 1000, rounds: 3 },
+  full: { jobsPerRound: 5000, rounds: 5 },
+};
+
+/**
+ * The part of Chronicle's job submission service the bench calls:
+ * `submitBulk` accepts all jobs or none and returns the created job runs.
+ */
+interface JobSubmissionService {
+  submitBulk(
+    jobs: { type: string; payload: object }[],
+    actor: Actor | null,
+  ): Promise<{ id: string }[] | { items: { id: string }[] }>;
+}
+
+const logger = new Logger('Bench:jobs');
+
+/**
+ * Measures no-op jobs enqueued and processed end to end: a plain BullMQ
+ * Queue and Worker, against Chronicle's submission service and worker with
+ * its job run history, alternately, on the same Redis with the same
+ * concurrency.
+ *
+ * The Chronicle application runs in this process, so the peak RSS figures
+ * are of this one process while each variant runs.
+ */
+export async function benchJobs(
+  environment: BenchEnvironment,
+  quick: boolean,
+): Promise<JobsResult> {
+  const size = quick ? SIZES.quick : SIZES.full;
+  // NOTE: assumes Chronicle's worker reads its concurrency from
+  // WORKER_CONCURRENCY; a worker that ignores it makes the ratio unfair.
+  process.env.WORKER_CONCURRENCY = String(CONCURRENCY);
+  const app = await BenchApp.start({ api: true, worker: true });
+  const baseline = new BullmqBaseline(environment);
+  const client = new Client({ connectionString: environment.databaseUrl });
+  await client.connect();
+  try {
+    const chronicle = await ChronicleJobs.create(app, client);
+    const peaks = { baseline: 0, chronicle: 0 };
+    const measure =
+      (name: keyof typeof peaks, run: (count: number) => Promise<number>) =>
+      async () => {
+        const sampler = new RssSampler();
+        try {
+          return await run(size.jobsPerRound);
+        } finally {
+          peaks[name] = Math.max(peaks[name], sampler.stop());
+        }
+      };
+    const rates = await measureAlternately(
+      'jobs',
+      size.rounds,
+      measure('baseline', (count) => baseline.run(count)),
+      measure('chronicle', (count) => chronicle.run(count)),
+    );
+
+    return {
+      baselinePerSec: rates.baselinePerSec,
+      chroniclePerSec: rates.candidatePerSec,
+      ratio: rates.ratio,
+      pairRatioRange: rates.pairRatioRange,
+      rounds: rates.rounds,
+      jobsPerRound: size.jobsPerRound,
+      concurrency: CONCURRENCY,
+      peakRssMb: Math.max(peaks.baseline, peaks.chronicle),
+      baselinePeakRssMb: peaks.baseline,
+      chroniclePeakRssMb: peaks.chronicle,
+    };
+  } finally {
+    await client.end();
+    await baseline.close();
+    await app.close();
+  }
+}
+
+/** A plain BullMQ queue and worker with a no-op processor. */
+class BullmqBaseline {
+  private readonly connection: IORedis;
+  private readonly queue: Queue;
+  private readonly worker: Worker;
+  private completed = 0;
+  private failed = 0;
+
+  constructor(environment: BenchEnvironment) {
+    this.connection = new IORedis(environment.redisUrl, {
+      maxRetriesPerRequest: null,
+    });
+    const options = {
+      connection: this.connection,
+      prefix: environment.redisPrefix,
+    };
+    this.queue = new Queue('bench-baseline', options);
+    this.worker = new Worker('bench-baseline', async () => null, {
+      ...options,
+      concurrency: CONCURRENCY,
+    });
+    this.worker.on('completed', () => (this.completed += 1));
+    this.worker.on('failed', () => (this.failed += 1));
+  }
+
+  /** Enqueues `count` jobs, waits until all completed, returns jobs/s. */
+  async run(count: number): Promise<number> {
+    const target = this.completed + count;
+    const start = performance.now();
+    for (let offset = 0; offset < count; offset += CHUNK) {
+      const jobs = Array.from(
+        { length: Math.min(CHUNK, count - offset) },
+        () => ({ name: NOOP_TYPE, data: {} }),
+      );
+      await this.queue.addBulk(jobs);
+    }
+    await waitFor(() => {
+      if (this.failed > 0)
+        throw new Error(`${this.failed} baseline jobs failed`);
+      return this.completed >= target;
+    }, 'the BullMQ baseline worker to complete its jobs');
+
+    return (count * 1000) / (performance.now() - start);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+}
+
+/** Chronicle's submission service and worker, watched through job_runs. */
+class ChronicleJobs {
+  private constructor(
+    private readonly service: JobSubmissionService,
+    private readonly client: Client,
+    private readonly actor: Actor,
+  ) {}
+
+  static async create(app: BenchApp, client: Client): Promise<ChronicleJobs> {
+    const service = findProviderByName<JobSubmissionService>(
+      app.app,
+      'JobSubmissionService',
+    );
+    if (!service || typeof service.submitBulk !== 'function') {
+      throw new Error(
+        'Chronicle job submission is missing: no JobSubmissionService with ' +
+          'submitBulk() in the application (src/jobs module not registered)',
+      );
+    }
+    const users = await client.query(
+      `SELECT u.id, u.name, u.role, t.id AS "tokenId"
+       FROM users u JOIN api_tokens t ON t.user_id = u.id
+       WHERE u.role = 'admin' LIMIT 1`,
+    );
+    if (users.rows.length === 0) throw new Error('No admin user to submit as');
+
+    return new ChronicleJobs(service, client, users.rows[0] as Actor);
+  }
+
+  /** Submits `count` no-op jobs, waits until their runs completed, returns jobs/s. */
+  async run(count: number): Promise<number> {
+    const context = { userId: this.actor.id, source: 'http' as const };
+    const ids: string[] = [];
+    const start = performance.now();
+    for (let offset = 0; offset < count; offset += CHUNK) {
+      const jobs = Array.from(
+        { length: Math.min(CHUNK, count - offset) },
+        () => ({ type: NOOP_TYPE, payload: {} }),
+      );
+      const created = await auditContextStorage.run(context, () =>
+        this.service.submitBulk(jobs, this.actor),
+      );
+      const items = Array.isArray(created) ? created : created.items;
+      ids.push(...items.map((item) => item.id));
+    }
+    if (ids.length !== count) {
+      throw new Error(
+        `submitBulk returned ${ids.length} jobs, expected ${count}`,
+      );
+    }
+    await waitFor(
+      () => this.finished(ids),
+      `Chronicle's worker to complete ${NOOP_TYPE} jobs (is the worker module in WORKER_MODULES?)`,
+    );
+
+    return (count * 1000) / (performance.now() - start);
+  }
+
+  private async finished(ids: string[]): Promise<boolean> {
+    const result = await this.client.query(
+      `SELECT count(*) FILTER (WHERE status = 'completed')::int AS completed,
+              count(*) FILTER (WHERE status IN ('failed', 'cancelled'))::int AS failed
+       FROM job_runs WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const { completed, failed } = result.rows[0];
+    if (failed > 0) throw new Error(`${failed} ${NOOP_TYPE} job runs failed`);
+
+    return completed === ids.length;
+  }
+}
+
+/** Polls `done` until it returns true, or throws after ROUND_TIMEOUT_MS. */
+async function waitFor(
+  done: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ROUND_TIMEOUT_MS;
+  while (!(await done())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out after ${ROUND_TIMEOUT_MS} ms waiting for ${what}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  logger.verbose(`Done waiting for ${what}`);
+}
