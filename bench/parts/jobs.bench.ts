@@ -6,13 +6,14 @@ import { auditContextStorage } from '../../src/audit/audit-context';
 import type { Actor } from '../../src/auth/actor';
 import { measureAlternately } from '../support/alternate';
 import { BenchApp } from '../support/bench-app';
-import type { BenchEnvironment } from '../support/bench-environment';
+import {
+  JOB_CONCURRENCY,
+  type BenchEnvironment,
+} from '../support/bench-environment';
 import { findProviderByName } from '../support/chronicle-provider';
 import type { JobsResult } from '../support/results';
 import { RssSampler } from '../support/rss-sampler';
 
-/** Jobs processed at a time, by the BullMQ worker and by Chronicle's worker. */
-const CONCURRENCY = 10;
 /** Jobs per addBulk or submitBulk call. */
 const CHUNK = 1000;
 const ROUND_TIMEOUT_MS = 120_000;
@@ -51,9 +52,6 @@ export async function benchJobs(
   quick: boolean,
 ): Promise<JobsResult> {
   const size = quick ? SIZES.quick : SIZES.full;
-  // NOTE: assumes Chronicle's worker reads its concurrency from
-  // WORKER_CONCURRENCY; a worker that ignores it makes the ratio unfair.
-  process.env.WORKER_CONCURRENCY = String(CONCURRENCY);
   const app = await BenchApp.start({ api: true, worker: true });
   const baseline = new BullmqBaseline(environment);
   const client = new Client({ connectionString: environment.databaseUrl });
@@ -85,7 +83,7 @@ export async function benchJobs(
       pairRatioRange: rates.pairRatioRange,
       rounds: rates.rounds,
       jobsPerRound: size.jobsPerRound,
-      concurrency: CONCURRENCY,
+      concurrency: JOB_CONCURRENCY,
       peakRssMb: Math.max(peaks.baseline, peaks.chronicle),
       baselinePeakRssMb: peaks.baseline,
       chroniclePeakRssMb: peaks.chronicle,
@@ -116,7 +114,7 @@ class BullmqBaseline {
     this.queue = new Queue('bench-baseline', options);
     this.worker = new Worker('bench-baseline', async () => null, {
       ...options,
-      concurrency: CONCURRENCY,
+      concurrency: JOB_CONCURRENCY,
     });
     this.worker.on('completed', () => (this.completed += 1));
     this.worker.on('failed', () => (this.failed += 1));

@@ -30,6 +30,12 @@ const PHASES: Phase[] = ['begin', 'setContext', 'update', 'commit'];
 export interface WriteCost {
   /** Client-side median milliseconds of each statement of one transaction. */
   transactionMs: Record<'plain' | 'audited', Record<Phase | 'total', number>>;
+  /**
+   * WAL bytes written between the start and the end of one transaction. The
+   * WAL position is server-wide, so other sessions' writes only add to it:
+   * the minimum is the closest to this transaction's own WAL.
+   */
+  walBytes: Record<'plain' | 'audited', { min: number; median: number }>;
   /** Server-side medians from EXPLAIN ANALYZE of one UPDATE. */
   explainMs: {
     plainExecution: number;
@@ -37,7 +43,7 @@ export interface WriteCost {
     triggers: Record<string, number>;
   };
   /** Microseconds per call of each step of the capture trigger, run in a loop. */
-  captureStepsUs: Record<string, number>;
+  captureStepsUs: Record<string, number | null>;
 }
 
 /**
@@ -54,8 +60,9 @@ export async function measureWriteCost(
   await client.connect();
   try {
     const counter = { next: PRICE_OFFSET };
+    const transactions = await timeTransactions(client, ids, samples, counter);
     return {
-      transactionMs: await timeTransactions(client, ids, samples, counter),
+      ...transactions,
       explainMs: await explainUpdates(client, ids, counter),
       captureStepsUs: await profileCaptureSteps(client, ids[0]),
     };
@@ -69,8 +76,9 @@ async function timeTransactions(
   ids: string[],
   samples: number,
   counter: { next: number },
-): Promise<WriteCost['transactionMs']> {
+): Promise<Pick<WriteCost, 'transactionMs' | 'walBytes'>> {
   const timings = { plain: newTimings(), audited: newTimings() };
+  const wal = { plain: [] as number[], audited: [] as number[] };
   for (let sample = 0; sample < samples; sample += 1) {
     for (const [name, table] of [
       ['plain', PLAIN_TABLE],
@@ -87,15 +95,32 @@ async function timeTransactions(
           ]),
         commit: () => client.query('COMMIT'),
       };
+      const before = await client.query(
+        'SELECT pg_current_wal_insert_lsn() AS lsn',
+      );
       for (const phase of PHASES) {
         const start = performance.now();
         await statements[phase]();
         timings[name][phase].push(performance.now() - start);
       }
+      const after = await client.query(
+        'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1) AS bytes',
+        [before.rows[0].lsn],
+      );
+      wal[name].push(Number(after.rows[0].bytes));
     }
   }
 
-  return { plain: medians(timings.plain), audited: medians(timings.audited) };
+  return {
+    transactionMs: {
+      plain: medians(timings.plain),
+      audited: medians(timings.audited),
+    },
+    walBytes: {
+      plain: { min: Math.min(...wal.plain), median: median(wal.plain) },
+      audited: { min: Math.min(...wal.audited), median: median(wal.audited) },
+    },
+  };
 }
 
 function newTimings(): Record<Phase, number[]> {
@@ -166,7 +191,7 @@ async function explainUpdates(
 async function profileCaptureSteps(
   client: Client,
   id: string,
-): Promise<Record<string, number>> {
+): Promise<Record<string, number | null>> {
   await client.query('BEGIN');
   try {
     await client.query(SET_CONTEXT);
@@ -177,7 +202,10 @@ async function profileCaptureSteps(
     );
 
     return Object.fromEntries(
-      result.rows.map((row) => [row.step, round(Number(row.micros), 2)]),
+      result.rows.map((row) => [
+        row.step,
+        row.micros === null ? null : round(Number(row.micros), 2),
+      ]),
     );
   } finally {
     await client.query('ROLLBACK');

@@ -23,8 +23,18 @@ const CONCURRENCY = 4;
 const ROWS = 1000;
 
 const SIZES = {
-  quick: { updatesPerRound: 1000, rounds: 5, breakdownSamples: 200 },
-  full: { updatesPerRound: 4000, rounds: 9, breakdownSamples: 1000 },
+  quick: {
+    updatesPerRound: 1000,
+    rounds: 5,
+    unflushedRounds: 3,
+    breakdownSamples: 200,
+  },
+  full: {
+    updatesPerRound: 4000,
+    rounds: 9,
+    unflushedRounds: 5,
+    breakdownSamples: 1000,
+  },
 };
 
 const logger = new Logger('Bench:writes');
@@ -40,13 +50,10 @@ export async function benchWrites(
   quick: boolean,
 ): Promise<WritesResult> {
   const size = quick ? SIZES.quick : SIZES.full;
-  const dataSource = new DataSource(
-    dataSourceOptions({
-      DATABASE_URL: environment.databaseUrl,
-      DATABASE_POOL_SIZE: CONCURRENCY,
-    }),
-  );
+  const dataSource = createDataSource(environment, false);
+  const unflushed = createDataSource(environment, true);
   await dataSource.initialize();
+  await unflushed.initialize();
   try {
     const transactions = new AuditedTransactionService(dataSource);
     await createBenchBooks(dataSource);
@@ -56,13 +63,23 @@ export async function benchWrites(
         `${size.rounds} rounds of ${size.updatesPerRound} updates each`,
     );
 
-    const plain = new UpdateRound(transactions, PLAIN_TABLE, ids);
-    const audited = new UpdateRound(transactions, AUDITED_TABLE, ids);
+    const plain = new UpdateRound(PLAIN_TABLE, ids);
+    const audited = new UpdateRound(AUDITED_TABLE, ids);
     const rates = await measureAlternately(
       'writes',
       size.rounds,
-      () => plain.run(size.updatesPerRound),
-      () => audited.run(size.updatesPerRound),
+      () => plain.run(transactions, size.updatesPerRound),
+      () => audited.run(transactions, size.updatesPerRound),
+    );
+
+    // The same comparison without waiting for the WAL flush at commit, which
+    // shows the trigger's share of the work on storage with fast flushes.
+    const unflushedTransactions = new AuditedTransactionService(unflushed);
+    const unflushedRates = await measureAlternately(
+      'writes-unflushed',
+      size.unflushedRounds,
+      () => plain.run(unflushedTransactions, size.updatesPerRound),
+      () => audited.run(unflushedTransactions, size.updatesPerRound),
     );
     await checkVersions(dataSource, audited.updates);
 
@@ -82,11 +99,40 @@ export async function benchWrites(
       concurrency: CONCURRENCY,
       rows: ROWS,
       stampTrigger: 'on both tables',
+      withoutCommitFlush: {
+        synchronousCommit: 'off',
+        plainPerSec: unflushedRates.baselinePerSec,
+        auditedPerSec: unflushedRates.candidatePerSec,
+        ratio: unflushedRates.ratio,
+        pairRatioRange: unflushedRates.pairRatioRange,
+        rounds: unflushedRates.rounds,
+      },
       breakdown,
     };
   } finally {
+    await unflushed.destroy();
     await dataSource.destroy();
   }
+}
+
+/**
+ * Creates a pool of CONCURRENCY connections configured as Chronicle's, or,
+ * with `unflushed`, with synchronous_commit off for every session.
+ */
+function createDataSource(
+  environment: BenchEnvironment,
+  unflushed: boolean,
+): DataSource {
+  const options = dataSourceOptions({
+    DATABASE_URL: environment.databaseUrl,
+    DATABASE_POOL_SIZE: CONCURRENCY,
+  });
+  if (!unflushed) return new DataSource(options);
+
+  return new DataSource({
+    ...options,
+    extra: { ...options.extra, options: '-c synchronous_commit=off' },
+  });
 }
 
 /** Runs rounds of updates on one table; every update changes the price. */
@@ -95,18 +141,20 @@ class UpdateRound {
   updates = 0;
 
   constructor(
-    private readonly transactions: AuditedTransactionService,
     private readonly table: string,
     private readonly ids: string[],
   ) {}
 
   /** Runs `count` updates and returns their rate per second. */
-  async run(count: number): Promise<number> {
+  async run(
+    transactions: AuditedTransactionService,
+    count: number,
+  ): Promise<number> {
     const context = benchAuditContext(`writes-${this.table}`);
     const elapsedMs = await runConcurrently(count, CONCURRENCY, async () => {
       const n = this.updates;
       this.updates += 1;
-      const [, affected] = await this.transactions.run(
+      const [, affected] = await transactions.run(
         (manager) =>
           manager.query(`UPDATE ${this.table} SET price = $1 WHERE id = $2`, [
             priceOf(n),

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
-import { AppModule, type AppModuleOptions } from '../../src/app.module';
+import type { AppModuleOptions } from '../../src/app.module';
 import { configureApp, logLevels } from '../../src/app.setup';
 import { validateEnvironment } from '../../src/config/environment';
 
@@ -17,11 +17,25 @@ export class BenchApp {
     readonly url: string,
   ) {}
 
+  /**
+   * Starts the application with the modules `options` selects.
+   *
+   * The application module is imported here rather than at the top of the
+   * file because the config module validates process.env when it is first
+   * imported, and the bench sets DATABASE_URL and REDIS_PREFIX at run time.
+   */
   static async start(options: AppModuleOptions): Promise<BenchApp> {
     const environment = validateEnvironment(process.env);
+    const { AppModule } = await import('../../src/app.module');
+    // abortOnError off: a start-up failure must reach the bench, which then
+    // removes its database, instead of ending the process.
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.register(options),
-      { bodyParser: false, logger: logLevels(environment.LOG_LEVEL) },
+      {
+        bodyParser: false,
+        abortOnError: false,
+        logger: logLevels(environment.LOG_LEVEL),
+      },
     );
     configureApp(app, environment);
     await app.listen(0, '127.0.0.1');

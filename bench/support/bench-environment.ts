@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { runMigrations } from '../../src/database/prepare-database';
 
+/** Jobs processed at a time, by the BullMQ baseline and by Chronicle's worker. */
+export const JOB_CONCURRENCY = 10;
+
 /** Longest Redis SCAN loop when deleting a run's keys (1,000 keys a step). */
 const MAX_SCAN_STEPS = 100_000;
 
@@ -70,6 +73,10 @@ export class BenchEnvironment {
       WORKER: 'false',
       LOG_JSON: 'false',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      // NOTE: assumes Chronicle's worker reads its concurrency from
+      // WORKER_CONCURRENCY; a worker that ignores it makes the jobs ratio
+      // compare different concurrencies.
+      WORKER_CONCURRENCY: String(JOB_CONCURRENCY),
     });
   }
 

@@ -150,7 +150,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private fromQueryError(error: QueryFailedError): ErrorBody | undefined {
-    const driverError = error.driverError as {
+    const driverError = error.driverError as unknown as {
       code: string;
       detail?: string;
       constraint?: string;
