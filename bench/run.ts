@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   const stopOnSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.error(`Stopped by ${signal}; removing the bench data`);
+    logger.error(`Stopped by ${signal}, removing the bench data`);
     void environment
       .remove()
       .catch((error: unknown) => logger.error(describe(error)))

@@ -172,8 +172,8 @@ BEGIN
   RETURN NEXT;
 
   -- The same inserts with parts of the schema dropped, to price each part.
-  -- The drops are undone with the caller's rollback; a role that does not
-  -- own the audit tables gets these steps reported as skipped.
+  -- The caller's rollback undoes the drops. For a role that does not own
+  -- the audit tables, these steps are reported as skipped.
   BEGIN
     ALTER TABLE audit_version DROP CONSTRAINT audit_version_revision_fkey;
     v_started := clock_timestamp();

@@ -7,7 +7,7 @@ import type { HistoryResult } from '../support/results';
 import { percentile, round } from '../support/stats';
 
 const PAGE_SIZE = 50;
-/** Updates per seeding transaction; each transaction is one revision. */
+/** Updates per seeding transaction, which is one revision. */
 const SEED_BATCH = 500;
 const WARM_UP_REQUESTS = 20;
 

@@ -19,7 +19,7 @@ import { measureWriteCost } from './write-cost';
 
 /** Connections in the pool, and updates in flight at a time. */
 const CONCURRENCY = 4;
-/** Rows per table; far more than CONCURRENCY, so updates rarely wait on a row lock. */
+/** Rows per table, far more than CONCURRENCY, so updates rarely wait on a row lock. */
 const ROWS = 1000;
 
 const SIZES = {
@@ -135,7 +135,7 @@ function createDataSource(
   });
 }
 
-/** Runs rounds of updates on one table; every update changes the price. */
+/** Runs rounds of updates on one table, each update changing the price. */
 class UpdateRound {
   /** Updates committed so far, warm-up included. */
   updates = 0;

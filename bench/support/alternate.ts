@@ -21,7 +21,7 @@ export interface AlternatedRates {
  * shared host even when the absolute rates drift between runs.
  *
  * Each measure function runs one round and returns its rate in operations per
- * second; a round that throws fails the whole comparison.
+ * second. A round that throws fails the whole comparison.
  */
 export async function measureAlternately(
   name: string,

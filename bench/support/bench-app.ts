@@ -27,8 +27,8 @@ export class BenchApp {
   static async start(options: AppModuleOptions): Promise<BenchApp> {
     const environment = validateEnvironment(process.env);
     const { AppModule } = await import('../../src/app.module');
-    // abortOnError off: a start-up failure must reach the bench, which then
-    // removes its database, instead of ending the process.
+    // With abortOnError off, a start-up failure is thrown to the bench, which
+    // then removes its database, instead of ending the process.
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.register(options),
       {

@@ -74,13 +74,13 @@ export class BenchEnvironment {
       LOG_JSON: 'false',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       // NOTE: assumes Chronicle's worker reads its concurrency from
-      // WORKER_CONCURRENCY; a worker that ignores it makes the jobs ratio
+      // WORKER_CONCURRENCY. A worker that ignores it makes the jobs ratio
       // compare different concurrencies.
       WORKER_CONCURRENCY: String(JOB_CONCURRENCY),
     });
   }
 
-  /** Drops the database and deletes the Redis keys; safe to call twice. */
+  /** Drops the database and deletes the Redis keys. A second call does nothing. */
   async remove(): Promise<void> {
     if (this.removed) return;
     this.removed = true;

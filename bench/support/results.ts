@@ -36,7 +36,7 @@ export interface SubmitResult {
   [detail: string]: unknown;
 }
 
-/** Everything one run measured; a part that did not run is absent. */
+/** Everything one run measured. A part that did not run is absent. */
 export interface BenchResults {
   writes?: WritesResult;
   history?: HistoryResult;
@@ -96,7 +96,7 @@ export function markdownTableHeader(): string {
   return `| ${names.join(' | ')} |\n|${names.map(() => ' --- |').join('')}\n`;
 }
 
-/** One row of the figures table; parts that did not run show a dash. */
+/** One row of the figures table, with a dash for each part that did not run. */
 export function markdownRow(report: BenchReport): string {
   return `| ${COLUMNS.map(([, read]) => cell(read(report))).join(' | ')} |\n`;
 }
