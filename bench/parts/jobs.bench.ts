@@ -80,6 +80,7 @@ export async function benchJobs(
       baselinePerSec: rates.baselinePerSec,
       chroniclePerSec: rates.candidatePerSec,
       ratio: rates.ratio,
+      pairRatioMedian: rates.pairRatioMedian,
       pairRatioRange: rates.pairRatioRange,
       rounds: rates.rounds,
       jobsPerRound: size.jobsPerRound,

@@ -9,6 +9,8 @@ export interface AlternatedRates {
   candidatePerSec: number;
   /** candidatePerSec / baselinePerSec. */
   ratio: number;
+  /** Median of the candidate/baseline ratios of each round pair. */
+  pairRatioMedian: number;
   /** Lowest and highest candidate/baseline ratio of one round pair. */
   pairRatioRange: [number, number];
   rounds: number;
@@ -66,6 +68,7 @@ export function summarise(
     baselinePerSec: round(baselinePerSec, 1),
     candidatePerSec: round(candidatePerSec, 1),
     ratio: round(candidatePerSec / baselinePerSec, 3),
+    pairRatioMedian: round(median(pairRatios), 3),
     pairRatioRange: [
       round(Math.min(...pairRatios), 3),
       round(Math.max(...pairRatios), 3),

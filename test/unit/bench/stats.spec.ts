@@ -32,6 +32,7 @@ describe('summarise', () => {
       baselinePerSec: 200,
       candidatePerSec: 90,
       ratio: 0.45,
+      pairRatioMedian: 0.5,
       pairRatioRange: [0.45, 0.6],
       rounds: 3,
     });
