@@ -1,5 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuditCaptureModule } from './audit/audit-capture.module';
+import { AuditModule } from './audit/audit.module';
+import { AuditExportModule } from './audit/export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
@@ -23,7 +25,13 @@ const CORE_MODULES: Type[] = [
 ];
 
 /** Modules that serve the HTTP API. */
-const API_MODULES: Type[] = [AuthModule, CatalogModule, HealthModule];
+const API_MODULES: Type[] = [
+  AuthModule,
+  CatalogModule,
+  HealthModule,
+  AuditModule,
+  AuditExportModule,
+];
 
 /** Modules that run jobs and schedules. */
 const WORKER_MODULES: Type[] = [];

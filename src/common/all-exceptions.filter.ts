@@ -34,6 +34,8 @@ function statusOfKind(kind: DomainErrorKind): number {
   switch (kind) {
     case 'invalid':
       return HttpStatus.BAD_REQUEST;
+    case 'forbidden':
+      return HttpStatus.FORBIDDEN;
     case 'not-found':
       return HttpStatus.NOT_FOUND;
     case 'conflict':

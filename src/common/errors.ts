@@ -4,6 +4,7 @@
  */
 export type DomainErrorKind =
   | 'invalid'
+  | 'forbidden'
   | 'not-found'
   | 'conflict'
   | 'too-large'
@@ -21,6 +22,8 @@ export class DomainError extends Error {
 }
 
 export const invalid = (message: string) => new DomainError('invalid', message);
+export const forbidden = (message: string) =>
+  new DomainError('forbidden', message);
 export const notFound = (message: string) =>
   new DomainError('not-found', message);
 export const conflict = (message: string) =>

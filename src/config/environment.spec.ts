@@ -13,6 +13,25 @@ describe(validateEnvironment.name, () => {
     expect(environment.REDIS_PREFIX).toBe('chronicle');
     expect(environment.WORKER).toBe(true);
     expect(environment.ADMIN_TOKEN).toBeUndefined();
+    expect(environment.IMPORT_DIR).toBe('./data');
+    expect(environment.EXPORT_DIR).toBe('./var/exports');
+  });
+
+  it('reads the import and export folders', () => {
+    const environment = validateEnvironment({
+      IMPORT_DIR: '/srv/chronicle/imports',
+      EXPORT_DIR: 'exports',
+    });
+
+    expect(environment.IMPORT_DIR).toBe('/srv/chronicle/imports');
+    expect(environment.EXPORT_DIR).toBe('exports');
+  });
+
+  it('keeps the default folders for empty values', () => {
+    const environment = validateEnvironment({ IMPORT_DIR: '', EXPORT_DIR: '' });
+
+    expect(environment.IMPORT_DIR).toBe('./data');
+    expect(environment.EXPORT_DIR).toBe('./var/exports');
   });
 
   it('converts numbers and booleans', () => {

@@ -88,6 +88,19 @@ export class Environment {
   @Min(1)
   @Max(1000)
   DATABASE_POOL_SIZE = 20;
+
+  /**
+   * Folder that `catalog.import` reads `{file}` payloads from, relative to the
+   * working directory unless absolute. Files outside it are rejected.
+   */
+  @IsString()
+  @MinLength(1)
+  IMPORT_DIR = './data';
+
+  /** Folder that `audit.export` writes its files to, created when missing. */
+  @IsString()
+  @MinLength(1)
+  EXPORT_DIR = './var/exports';
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 
 /**
- * What a job handler gets for one attempt of one job run.
+ * Context of one attempt of one job run, passed to its handler.
  *
  * Handlers write to the database only through `transaction`, so their
  * changes are versioned as source `job`, attributed to the user who submitted
@@ -15,7 +15,7 @@ export interface JobContext {
   attempt: number;
   /** The user the job acts for: its submitter, or the schedule's owner. */
   submittedBy: string | null;
-  /** Fires when the job is cancelled or times out; handlers must stop then. */
+  /** Fires when the job is cancelled or times out, and the handler must stop. */
   signal: AbortSignal;
   /** Stores progress on the job run (for example rows processed). */
   progress(value: number | Record<string, unknown>): Promise<void>;

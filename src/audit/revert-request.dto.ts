@@ -1,0 +1,40 @@
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { MAX_COMMENT_LENGTH } from '../common/request-id.middleware';
+import { MAX_VERSION } from './history-query.dto';
+
+/** `POST /history/:type/:id/revert`. */
+export class RevertRequestDto {
+  @IsInt({ message: 'version must be an integer' })
+  @Min(1, { message: 'version must be at least 1' })
+  @Max(MAX_VERSION, { message: `version must be at most ${MAX_VERSION}` })
+  version: number;
+
+  /** The version the caller believes is current; a mismatch is a 409. */
+  @IsOptional()
+  @IsInt({ message: 'expectedVersion must be an integer' })
+  @Min(1, { message: 'expectedVersion must be at least 1' })
+  @Max(MAX_VERSION, {
+    message: `expectedVersion must be at most ${MAX_VERSION}`,
+  })
+  expectedVersion?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_COMMENT_LENGTH)
+  comment?: string;
+}
+
+/** `POST /history/:type/:id/recover` and `POST /revisions/:id/revert`. */
+export class AuditCommentDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_COMMENT_LENGTH)
+  comment?: string;
+}

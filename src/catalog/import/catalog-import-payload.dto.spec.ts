@@ -1,0 +1,59 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { CatalogImportPayloadDto } from './catalog-import-payload.dto';
+
+function messages(payload: object): string[] {
+  const errors = validateSync(
+    plainToInstance(CatalogImportPayloadDto, payload),
+    {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+    },
+  );
+
+  return errors.flatMap((error) => [
+    ...Object.values(error.constraints ?? {}),
+    ...(error.children ?? []).flatMap((child) =>
+      (child.children ?? []).flatMap((grandchild) =>
+        Object.values(grandchild.constraints ?? {}),
+      ),
+    ),
+  ]);
+}
+
+describe(CatalogImportPayloadDto.name, () => {
+  it.each([
+    [{ books: [{ title: 'Emma', author: 'Jane Austen' }] }],
+    [{ csv: 'title,author\nEmma,Jane Austen\n' }],
+    [{ file: 'classic-books.csv' }],
+  ])('accepts %j', (payload) => {
+    expect(messages(payload)).toEqual([]);
+  });
+
+  it('rejects a payload without a source', () => {
+    expect(messages({})).toContain(
+      'payload must contain exactly one of books, csv or file (found: none)',
+    );
+  });
+
+  it('rejects a payload with two sources', () => {
+    expect(messages({ csv: 'title,author\n', file: 'a.csv' })).toContain(
+      'payload must contain exactly one of books, csv or file (found: csv, file)',
+    );
+  });
+
+  it('rejects an invalid book at submission', () => {
+    expect(messages({ books: [{ title: 'Emma', year: 'soon' }] })).toEqual(
+      expect.arrayContaining([
+        'author must be a string',
+        'year must be an integer',
+      ]),
+    );
+  });
+
+  it('rejects an empty books list', () => {
+    expect(messages({ books: [] })).toContain(
+      'books must contain at least 1 elements',
+    );
+  });
+});
