@@ -41,7 +41,9 @@ part fails writes no row.
   plain.
 - history: one book with many versions written through the capture trigger;
   latency of \`GET /history/books/:id?limit=50&beforeVersion=N\` at random N
-  and of \`GET /history/books/:id/as-of?at=...\` at random instants.
+  and of \`GET /history/books/:id/as-of?at=...\` at random instants, after
+  ANALYZE of the audit tables (latest.json also has a shorter series taken
+  before it, with the statistics left from before the versions were written).
 - jobs: no-op jobs enqueued and processed, plain BullMQ Queue and Worker
   against Chronicle's submission service and worker (\`system.noop\`), same
   Redis, same concurrency. Ratio = Chronicle / BullMQ.
