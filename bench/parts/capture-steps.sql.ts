@@ -7,6 +7,11 @@
  *
  * The caller runs it inside a transaction that it rolls back, so the
  * revisions and versions it inserts are never committed.
+ *
+ * NOTE: every loop writes one object and, for the versions, one revision and
+ * one created_at, so the as-of and revision indexes receive the same key
+ * again and again. Real single-row transactions give each version new keys,
+ * so the loop likely overstates what those two indexes cost.
  */
 export const CAPTURE_STEPS_FUNCTION = `
 CREATE FUNCTION pg_temp.bench_capture_steps(
