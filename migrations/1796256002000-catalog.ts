@@ -64,7 +64,7 @@ export class Catalog1796256002000 implements MigrationInterface {
   }
 }
 
-const STAMP_FUNCTION = `
+export const STAMP_FUNCTION = `
 CREATE FUNCTION stamp_who_when() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE

@@ -2,12 +2,16 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
+import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { WorkerModule } from './jobs/worker/worker.module';
 import { RedisModule } from './redis/redis.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 export interface AppModuleOptions {
   /** Serves the HTTP API. */
@@ -16,13 +20,8 @@ export interface AppModuleOptions {
   worker: boolean;
 }
 
-/** Modules every Chronicle process needs. */
-const CORE_MODULES: Type[] = [
-  ConfigModule,
-  DatabaseModule,
-  RedisModule,
-  AuditCaptureModule,
-];
+/** Modules every Chronicle process needs, besides its configuration. */
+const CORE_MODULES: Type[] = [DatabaseModule, RedisModule, AuditCaptureModule];
 
 /** Modules that serve the HTTP API. */
 const API_MODULES: Type[] = [
@@ -31,10 +30,13 @@ const API_MODULES: Type[] = [
   HealthModule,
   AuditModule,
   AuditExportModule,
+  SchedulerModule,
+  JobsModule,
+  AuditIntegrityModule,
 ];
 
 /** Modules that run jobs and schedules. */
-const WORKER_MODULES: Type[] = [];
+const WORKER_MODULES: Type[] = [WorkerModule];
 
 @Module({})
 export class AppModule {
@@ -42,6 +44,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ConfigModule.forRoot(),
         ...CORE_MODULES,
         ...(options.api ? API_MODULES : []),
         ...(options.worker ? WORKER_MODULES : []),

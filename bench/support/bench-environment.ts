@@ -73,10 +73,9 @@ export class BenchEnvironment {
       WORKER: 'false',
       LOG_JSON: 'false',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      // NOTE: assumes Chronicle's worker reads its concurrency from
-      // WORKER_CONCURRENCY. A worker that ignores it makes the jobs ratio
-      // compare different concurrencies.
       WORKER_CONCURRENCY: String(JOB_CONCURRENCY),
+      // POST /jobs/bulk is measured with 1,000 jobs a request.
+      JOB_BULK_MAX: '1000',
     });
   }
 

@@ -15,6 +15,9 @@ describe(validateEnvironment.name, () => {
     expect(environment.ADMIN_TOKEN).toBeUndefined();
     expect(environment.IMPORT_DIR).toBe('./data');
     expect(environment.EXPORT_DIR).toBe('./var/exports');
+    expect(environment.SCHEDULE_MIN_EVERY_MS).toBe(1000);
+    expect(environment.SCHEDULER_TICK_MS).toBe(500);
+    expect(environment.SCHEDULE_MISFIRE_GRACE_MS).toBe(60_000);
   });
 
   it('reads the import and export folders', () => {
@@ -34,6 +37,36 @@ describe(validateEnvironment.name, () => {
     expect(environment.EXPORT_DIR).toBe('./var/exports');
   });
 
+  it('applies the job defaults', () => {
+    const environment = validateEnvironment({});
+
+    expect(environment.JOB_QUEUES).toBe('default');
+    expect(environment.WORKER_CONCURRENCY).toBe(16);
+    expect(environment.JOB_PAYLOAD_MAX_BYTES).toBe(262_144);
+    expect(environment.JOB_RESULT_MAX_BYTES).toBe(262_144);
+    expect(environment.JOB_BULK_MAX).toBe(500);
+    expect(environment.WEBHOOK_ALLOWED_HOSTS).toBe('');
+    expect(environment.WORKER_ID).toMatch(new RegExp(`:${process.pid}$`));
+  });
+
+  it('reads the job settings', () => {
+    const environment = validateEnvironment({
+      JOB_QUEUES: 'default,imports',
+      WORKER_CONCURRENCY: '4',
+      JOB_BULK_MAX: '10',
+      WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com,127.0.0.1:8080',
+      WORKER_ID: 'worker-a',
+    });
+
+    expect(environment).toMatchObject({
+      JOB_QUEUES: 'default,imports',
+      WORKER_CONCURRENCY: 4,
+      JOB_BULK_MAX: 10,
+      WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com,127.0.0.1:8080',
+      WORKER_ID: 'worker-a',
+    });
+  });
+
   it('converts numbers and booleans', () => {
     const environment = validateEnvironment({ PORT: '8080', WORKER: 'false' });
 
@@ -50,8 +83,33 @@ describe(validateEnvironment.name, () => {
     ['REDIS_PREFIX', 'a b', 'REDIS_PREFIX'],
     ['ADMIN_TOKEN', 'short', 'at least 16 characters'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['SCHEDULE_MIN_EVERY_MS', '0', 'SCHEDULE_MIN_EVERY_MS=0'],
+    ['SCHEDULER_TICK_MS', '-1', 'SCHEDULER_TICK_MS=-1'],
+    ['SCHEDULE_MISFIRE_GRACE_MS', 'soon', 'SCHEDULE_MISFIRE_GRACE_MS'],
+    ['JOB_QUEUES', 'a b', 'JOB_QUEUES'],
+    ['JOB_QUEUES', 'a,', 'JOB_QUEUES'],
+    ['WORKER_CONCURRENCY', '0', 'WORKER_CONCURRENCY'],
+    ['JOB_PAYLOAD_MAX_BYTES', 'big', 'JOB_PAYLOAD_MAX_BYTES'],
+    ['JOB_RESULT_MAX_BYTES', '10', 'JOB_RESULT_MAX_BYTES'],
+    ['JOB_BULK_MAX', '0', 'JOB_BULK_MAX'],
+    ['WEBHOOK_ALLOWED_HOSTS', 'http://x', 'WEBHOOK_ALLOWED_HOSTS'],
+    ['AUDIT_SEAL_SETTLE_MS', '-1', 'AUDIT_SEAL_SETTLE_MS'],
+    ['AUDIT_SEAL_BATCH_SIZE', '0', 'AUDIT_SEAL_BATCH_SIZE'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(expected);
+  });
+
+  it('defaults and converts the sealing settings', () => {
+    expect(validateEnvironment({}).AUDIT_SEAL_SETTLE_MS).toBe(2000);
+    expect(validateEnvironment({}).AUDIT_SEAL_BATCH_SIZE).toBe(10_000);
+
+    const environment = validateEnvironment({
+      AUDIT_SEAL_SETTLE_MS: '0',
+      AUDIT_SEAL_BATCH_SIZE: '500',
+    });
+
+    expect(environment.AUDIT_SEAL_SETTLE_MS).toBe(0);
+    expect(environment.AUDIT_SEAL_BATCH_SIZE).toBe(500);
   });
 
   it('lists every invalid variable at once', () => {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -101,6 +102,91 @@ export class Environment {
   @IsString()
   @MinLength(1)
   EXPORT_DIR = './var/exports';
+
+  /** Shortest interval an `everyMs` schedule may have, in milliseconds. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SCHEDULE_MIN_EVERY_MS = 1000;
+
+  /** How often the scheduler looks for due schedules; 0 turns it off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  SCHEDULER_TICK_MS = 500;
+
+  /**
+   * A slot at most this late when the scheduler reaches it fires as usual;
+   * an older one counts as missed and follows the schedule's catchUp policy.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  SCHEDULE_MISFIRE_GRACE_MS = 60_000;
+  /** Queues this deployment runs, comma-separated; jobs name one of them. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, {
+    message: 'must be queue names (letters, digits, _ -) separated by commas',
+  })
+  JOB_QUEUES = 'default';
+
+  /** Jobs one worker process runs at the same time, per queue. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WORKER_CONCURRENCY = 16;
+
+  /** Maximum job payload accepted at submission, in bytes of JSON. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(64)
+  JOB_PAYLOAD_MAX_BYTES = 262_144;
+
+  /** Maximum job result, in bytes of JSON; a larger one fails the attempt. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(64)
+  JOB_RESULT_MAX_BYTES = 262_144;
+
+  /** Maximum number of jobs in one POST /jobs/bulk. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  JOB_BULK_MAX = 500;
+
+  /**
+   * Hosts webhook.deliver may call, comma-separated `host` or `host:port`;
+   * empty allows none.
+   */
+  @IsString()
+  @Matches(/^$|^[A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*$/, {
+    message: 'must be host or host:port entries separated by commas',
+  })
+  WEBHOOK_ALLOWED_HOSTS = '';
+
+  /** Names this worker process on its attempts and in Redis. */
+  @IsString()
+  @MinLength(1)
+  WORKER_ID = `${hostname()}:${process.pid}`;
+
+  /**
+   * Age a revision must reach before the sealing step chains it, so that
+   * lower ids still committing are usually sealed before higher ones.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  AUDIT_SEAL_SETTLE_MS = 2000;
+
+  /** Revisions hashed and chained per round trip of the sealing step. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  AUDIT_SEAL_BATCH_SIZE = 10_000;
 }
 
 /**

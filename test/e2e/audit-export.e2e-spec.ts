@@ -8,7 +8,6 @@ import { AuditExportService } from '../../src/audit/export/audit-export.service'
 import { Author } from '../../src/catalog/author.entity';
 import { Book } from '../../src/catalog/book.entity';
 import { parseCsv } from '../../src/catalog/import/csv-parser';
-import { Environment } from '../../src/config/environment';
 import { testJobContext } from '../support/job-context';
 import { TestApp, TestUser, uniqueName } from '../support/test-app';
 
@@ -31,10 +30,7 @@ describe(AuditExportJob.name, () => {
   beforeAll(async () => {
     base = await mkdtemp(join(tmpdir(), 'chronicle-export-e2e-'));
     exportDir = join(base, 'not', 'yet', 'there');
-    app = await TestApp.start();
-    // ConfigModule validates the environment when it is first imported, so
-    // a variable set by TestApp.start comes too late; set the field instead.
-    app.app.get(Environment).EXPORT_DIR = exportDir;
+    app = await TestApp.start({}, { EXPORT_DIR: exportDir });
     job = app.app.get(AuditExportJob);
     exporter = app.app.get(AuditExportService);
     user = await app.createUser('operator');

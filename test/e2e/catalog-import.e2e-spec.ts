@@ -6,7 +6,6 @@ import { Author } from '../../src/catalog/author.entity';
 import { Book } from '../../src/catalog/book.entity';
 import { CatalogImportJob } from '../../src/catalog/import/catalog-import.job';
 import { parseCsv } from '../../src/catalog/import/csv-parser';
-import { Environment } from '../../src/config/environment';
 import { UnrecoverableJobError } from '../../src/jobs/job-type';
 import { testJobContext } from '../support/job-context';
 import { TestApp, TestUser, uniqueName } from '../support/test-app';
@@ -25,10 +24,7 @@ describe(CatalogImportJob.name, () => {
 
   beforeAll(async () => {
     importDir = await mkdtemp(join(tmpdir(), 'chronicle-import-e2e-'));
-    app = await TestApp.start();
-    // ConfigModule validates the environment when it is first imported, so
-    // a variable set by TestApp.start comes too late; set the field instead.
-    app.app.get(Environment).IMPORT_DIR = importDir;
+    app = await TestApp.start({}, { IMPORT_DIR: importDir });
     job = app.app.get(CatalogImportJob);
     user = await app.createUser('operator');
   });

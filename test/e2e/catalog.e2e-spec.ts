@@ -201,7 +201,7 @@ describe('Catalog', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const response = await app
+      const response: { body: any } = await app
         .http()
         .get('/books')
         .query({ authorId: author.id, limit: 1, ...(cursor ? { cursor } : {}) })

@@ -366,7 +366,7 @@ describe('History', () => {
     const items: any[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 100; page += 1) {
-      const response = await get(
+      const response: { body: any } = await get(
         '/history/books/deleted',
         cursor ? { limit: 2, cursor } : { limit: 2 },
       ).expect(200);

@@ -50,7 +50,7 @@ export class CatalogFixtures {
     const versions: Record<string, any>[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 100; page += 1) {
-      const response = await this.app
+      const response: { body: any } = await this.app
         .http()
         .get(`/history/${type}/${id}`)
         .query(cursor ? { limit, cursor } : { limit })

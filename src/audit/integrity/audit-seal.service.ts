@@ -1,0 +1,90 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Environment } from '../../config/environment';
+
+export interface AuditSealOptions {
+  /** Minimum age of a revision before it is sealed; defaults to AUDIT_SEAL_SETTLE_MS. */
+  settleMs?: number;
+  /** Upper bound on round trips in one call; each seals up to AUDIT_SEAL_BATCH_SIZE. */
+  maxBatches?: number;
+}
+
+export interface AuditSealResult {
+  /** Revisions chained by this call. */
+  sealed: number;
+  /** Sequence number of the chain's head, 0 while nothing is sealed. */
+  lastSeq: number;
+  /** Hex SHA-256 of the chain's head, worth recording outside the database. */
+  lastHash: string | null;
+}
+
+interface SealRow {
+  sealed: number;
+  last_seq: string;
+  last_hash: string;
+}
+
+const DEFAULT_MAX_BATCHES = 100;
+
+/**
+ * Extends the hash chain over revisions (audit_seal). Writers never take part:
+ * this step runs on demand and from the scheduled `audit.seal` job, and the
+ * hashing runs inside PostgreSQL, one round trip per batch.
+ */
+@Injectable()
+export class AuditSealService {
+  private readonly logger = new Logger(AuditSealService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly environment: Environment,
+  ) {}
+
+  /**
+   * Seals every committed revision older than the settle window, in id order,
+   * batch after batch until one comes back short.
+   *
+   * @returns how many revisions were sealed and the head of the chain.
+   */
+  async seal(options: AuditSealOptions = {}): Promise<AuditSealResult> {
+    const settleMs = options.settleMs ?? this.environment.AUDIT_SEAL_SETTLE_MS;
+    const batchSize = this.environment.AUDIT_SEAL_BATCH_SIZE;
+    const maxBatches = options.maxBatches ?? DEFAULT_MAX_BATCHES;
+    const result: AuditSealResult = { sealed: 0, lastSeq: 0, lastHash: null };
+
+    for (let batch = 0; batch < maxBatches; batch += 1) {
+      const row = await this.sealBatch(settleMs, batchSize);
+      result.sealed += row.sealed;
+      result.lastSeq = Number(row.last_seq);
+      result.lastHash = result.lastSeq > 0 ? row.last_hash : null;
+      if (row.sealed < batchSize) break;
+    }
+
+    this.logger.log(
+      `Sealed ${result.sealed} revisions; chain head seq=${result.lastSeq} hash=${result.lastHash}`,
+    );
+
+    return result;
+  }
+
+  private async sealBatch(
+    settleMs: number,
+    batchSize: number,
+  ): Promise<SealRow> {
+    try {
+      const [row] = await this.dataSource.query<SealRow[]>(
+        `SELECT sealed, last_seq, encode(last_hash, 'hex') AS last_hash
+         FROM audit_seal_pending(make_interval(secs => $1::float8 / 1000), $2)`,
+        [settleMs, batchSize],
+      );
+
+      return row;
+    } catch (error) {
+      this.logger.error(
+        `Sealing a batch of up to ${batchSize} revisions failed: ${(error as Error).message}`,
+        (error as Error).stack,
+      );
+      throw error;
+    }
+  }
+}

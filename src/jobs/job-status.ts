@@ -1,0 +1,42 @@
+/** States of a job run; `delayed` also covers the wait between attempts. */
+export const JOB_RUN_STATUSES = [
+  'queued',
+  'delayed',
+  'active',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
+
+/** States a job run waits in before an attempt starts. */
+export const PENDING_STATUSES: readonly JobRunStatus[] = ['queued', 'delayed'];
+
+/**
+ * Outcomes of one attempt. `stalled` means its worker stopped renewing the
+ * lock (it died or hung) and another delivery took over; `interrupted` means
+ * the worker shut down during it.
+ */
+export const JOB_ATTEMPT_STATUSES = [
+  'active',
+  'completed',
+  'failed',
+  'stalled',
+  'interrupted',
+  'cancelled',
+] as const;
+export type JobAttemptStatus = (typeof JOB_ATTEMPT_STATUSES)[number];
+
+export type JobLogLevel = 'info' | 'warn' | 'error';
+
+/** Backoff between attempts, applied by BullMQ. */
+export interface JobBackoff {
+  type: 'fixed' | 'exponential';
+  delayMs: number;
+}
+
+/** The error stored on a job run and shown by the API. */
+export interface JobError {
+  message: string;
+  stack?: string;
+}

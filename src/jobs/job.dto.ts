@@ -1,0 +1,143 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '../common/pagination';
+import { JOB_RUN_STATUSES, type JobRunStatus } from './job-status';
+
+/** Most attempts one job may have. */
+export const MAX_JOB_ATTEMPTS = 100;
+/** Longest a job may wait before its first attempt: a year. */
+export const MAX_JOB_DELAY_MS = 365 * 24 * 3600 * 1000;
+/** Longest timeout or backoff delay: a day. */
+export const MAX_JOB_DURATION_MS = 24 * 3600 * 1000;
+/** Highest BullMQ priority number (the lowest priority). */
+export const MAX_JOB_PRIORITY = 2_097_151;
+
+export class JobBackoffDto {
+  @IsIn(['fixed', 'exponential'])
+  type: 'fixed' | 'exponential';
+
+  /** Fixed: the wait; exponential: the first wait, doubled each attempt. */
+  @IsInt()
+  @Min(0)
+  @Max(MAX_JOB_DURATION_MS)
+  delayMs: number;
+}
+
+/** `POST /jobs`, and what schedules and other services submit. */
+export class JobSubmitDto {
+  @IsString()
+  @Length(1, 200)
+  type: string;
+
+  @IsObject()
+  payload: Record<string, unknown>;
+
+  /** One of JOB_QUEUES; the first of them when left out. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,100}$/, {
+    message: 'queue must be letters, digits, _ or -',
+  })
+  queue?: string;
+
+  /** 0 (the default) runs first; then 1 is the highest priority. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_JOB_PRIORITY)
+  priority?: number;
+
+  /** Waits this long before the first attempt; not with runAt. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_JOB_DELAY_MS)
+  delayMs?: number;
+
+  /** Runs the first attempt at this time; not with delayMs. */
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'runAt must be an ISO 8601 date-time' })
+  runAt?: Date;
+
+  /** Attempts in all, the first included; 1 by default. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_JOB_ATTEMPTS)
+  attempts?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JobBackoffDto)
+  backoff?: JobBackoffDto;
+
+  /** Aborts an attempt that runs longer; it fails and may be retried. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_JOB_DURATION_MS)
+  timeoutMs?: number;
+
+  /** A second submission with the same key returns the first job. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+}
+
+export class JobBulkSubmitDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => JobSubmitDto)
+  jobs: JobSubmitDto[];
+}
+
+/** `GET /jobs` filters; `from` and `to` bound created_at. */
+export class JobListQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsIn(JOB_RUN_STATUSES)
+  status?: JobRunStatus;
+
+  @IsOptional()
+  @IsString()
+  type?: string;
+
+  @IsOptional()
+  @IsString()
+  queue?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'submittedBy must be a UUID' })
+  submittedBy?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'scheduleId must be a UUID' })
+  scheduleId?: string;
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  from?: Date;
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  to?: Date;
+}

@@ -1,0 +1,297 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AuditedTransactionService } from '../audit/audited-transaction.service';
+import { Environment } from '../config/environment';
+import { Schedule } from './schedule.entity';
+import { planDueSlots, SlotDecision } from './schedule-catch-up';
+import { remainingRuns, toSlotSpec } from './schedule-spec';
+import {
+  SCHEDULED_JOB_LAUNCHER,
+  type ScheduledJobLauncher,
+} from './scheduled-job-launcher';
+import { SCHEDULER_CLOCK, type SchedulerClock } from './scheduler-clock';
+
+/** Maximum number of schedules one tick decides; the rest wait a tick. */
+const SCHEDULES_PER_TICK = 200;
+
+/** Retry delays after a failed launch: 1 s doubling up to 60 s. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+
+interface Retry {
+  failures: number;
+  at: number;
+}
+
+/**
+ * The firing loop. Every tick it claims due schedules one at a time with
+ * FOR UPDATE SKIP LOCKED. In one transaction per schedule it records the
+ * decision of each due slot, launches the fired ones, and moves next_run_at
+ * and runs_count on. It disables a schedule that has no slot left.
+ *
+ * Any number of processes may run it at once. The row lock keeps two of
+ * them off the same schedule; the primary key of schedule_slots keeps any
+ * slot to one decision even if next_run_at were moved back onto a decided
+ * slot. When a launch fails the transaction rolls back, nothing about the
+ * slot is recorded, and this process retries it with a growing delay; the
+ * launcher's idempotency per (schedule, slot) makes that retry safe.
+ */
+@Injectable()
+export class SchedulerService
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
+  private readonly logger = new Logger(SchedulerService.name);
+  private readonly retries = new Map<string, Retry>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly transactions: AuditedTransactionService,
+    private readonly environment: Environment,
+    @Inject(SCHEDULED_JOB_LAUNCHER)
+    private readonly launcher: ScheduledJobLauncher,
+    @Inject(SCHEDULER_CLOCK) private readonly clock: SchedulerClock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.environment.SCHEDULER_TICK_MS > 0) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Starts ticking every SCHEDULER_TICK_MS; a no-op when started. */
+  start(): void {
+    if (!this.stopped) return;
+
+    this.stopped = false;
+    this.logger.log(
+      `Scheduler started, ticking every ${this.environment.SCHEDULER_TICK_MS} ms`,
+    );
+    this.scheduleTick();
+  }
+
+  /** Stops ticking and waits for a tick in progress to finish. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    this.logger.log('Scheduler stopped');
+  }
+
+  /**
+   * Decides the due slots of every due schedule once.
+   *
+   * @returns the ids of the schedules it claimed.
+   */
+  async tick(): Promise<string[]> {
+    const now = this.clock.now();
+    const claimed: string[] = [];
+    for (let index = 0; index < SCHEDULES_PER_TICK; index += 1) {
+      const exclude = [...claimed, ...this.waitingRetries(now)];
+      const id = await this.decideOne(now, exclude);
+      if (id === null) break;
+      claimed.push(id);
+    }
+
+    return claimed;
+  }
+
+  private scheduleTick(): void {
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.logger.error(`Scheduler tick failed: ${describe(error)}`);
+        })
+        .finally(() => {
+          this.running = null;
+          if (!this.stopped) this.scheduleTick();
+        });
+    }, this.environment.SCHEDULER_TICK_MS);
+  }
+
+  /**
+   * Claims one due schedule and decides its due slots, in one transaction.
+   *
+   * @returns the claimed schedule's id, or null when none is due.
+   */
+  private async decideOne(
+    now: Date,
+    exclude: string[],
+  ): Promise<string | null> {
+    let claimedId: string | null = null;
+    try {
+      return await this.transactions.run(
+        async (manager) => {
+          const schedule = await this.claim(manager, now, exclude);
+          if (!schedule) return null;
+
+          claimedId = schedule.id;
+          await this.decide(manager, schedule, now);
+
+          return schedule.id;
+        },
+        { userId: null, source: 'schedule' },
+      );
+    } catch (error) {
+      if (claimedId === null) throw error;
+
+      this.deferRetry(claimedId, now, error);
+
+      return claimedId;
+    }
+  }
+
+  private async claim(
+    manager: EntityManager,
+    now: Date,
+    exclude: string[],
+  ): Promise<Schedule | null> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM schedules
+       WHERE enabled AND next_run_at <= $1 AND NOT (id = ANY($2::uuid[]))
+       ORDER BY next_run_at
+       LIMIT 1
+       FOR UPDATE SKIP LOCKED`,
+      [now.toISOString(), exclude],
+    );
+    if (rows.length === 0) return null;
+
+    return manager.findOneByOrFail(Schedule, { id: rows[0].id });
+  }
+
+  private async decide(
+    manager: EntityManager,
+    schedule: Schedule,
+    now: Date,
+  ): Promise<void> {
+    const plan = planDueSlots({
+      spec: toSlotSpec(schedule),
+      nextRunAt: schedule.nextRunAt as Date,
+      now,
+      policy: schedule.catchUp,
+      graceMs: this.environment.SCHEDULE_MISFIRE_GRACE_MS,
+      remainingRuns: remainingRuns(schedule),
+    });
+    const recorded = await this.record(manager, schedule.id, plan.decisions);
+    const fired = recorded.filter((decision) => decision.outcome === 'fired');
+    for (const decision of fired) {
+      await this.launch(manager, schedule, decision.slotAt);
+    }
+    this.reportNotFired(schedule, recorded);
+
+    const finished = plan.nextRunAt === null;
+    await manager.update(
+      Schedule,
+      { id: schedule.id },
+      {
+        nextRunAt: plan.nextRunAt,
+        runsCount: schedule.runsCount + fired.length,
+        lastRunAt: fired.at(-1)?.slotAt ?? schedule.lastRunAt,
+        ...(finished ? { enabled: false } : {}),
+      },
+    );
+    this.retries.delete(schedule.id);
+    if (finished) {
+      this.logger.log(
+        `Schedule ${schedule.id} has no slot left after ${schedule.runsCount + fired.length} run(s); disabled`,
+      );
+    }
+  }
+
+  /**
+   * Inserts the decisions; a slot already decided keeps its first decision.
+   *
+   * @returns the decisions this call recorded.
+   */
+  private async record(
+    manager: EntityManager,
+    scheduleId: string,
+    decisions: SlotDecision[],
+  ): Promise<SlotDecision[]> {
+    if (decisions.length === 0) return [];
+
+    const rows: { slot_at: Date }[] = await manager.query(
+      `INSERT INTO schedule_slots (schedule_id, slot_at, outcome, reason)
+       SELECT $1, slot.at, slot.outcome, slot.reason
+       FROM unnest($2::timestamptz[], $3::text[], $4::text[])
+         AS slot (at, outcome, reason)
+       ON CONFLICT ON CONSTRAINT schedule_slots_pkey DO NOTHING
+       RETURNING slot_at`,
+      [
+        scheduleId,
+        decisions.map((decision) => decision.slotAt.toISOString()),
+        decisions.map((decision) => decision.outcome),
+        decisions.map((decision) => decision.reason),
+      ],
+    );
+    const inserted = new Set(rows.map((row) => row.slot_at.getTime()));
+    if (inserted.size < decisions.length) {
+      this.logger.warn(
+        `Schedule ${scheduleId}: ${decisions.length - inserted.size} slot(s) were already decided; kept their first decision`,
+      );
+    }
+
+    return decisions.filter((d) => inserted.has(d.slotAt.getTime()));
+  }
+
+  private async launch(
+    manager: EntityManager,
+    schedule: Schedule,
+    slotAt: Date,
+  ): Promise<void> {
+    const { jobRunId, created } = await this.launcher.launch(schedule, slotAt);
+    await manager.query(
+      `UPDATE schedule_slots SET job_run_id = $3
+       WHERE schedule_id = $1 AND slot_at = $2`,
+      [schedule.id, slotAt.toISOString(), jobRunId],
+    );
+    this.logger.log(
+      `Schedule ${schedule.id} fired slot ${slotAt.toISOString()} as job run ${jobRunId}${created ? '' : ' (existing)'}`,
+    );
+  }
+
+  private reportNotFired(schedule: Schedule, decisions: SlotDecision[]): void {
+    const missed = decisions.filter((d) => d.outcome === 'missed').length;
+    const skipped = decisions.filter((d) => d.outcome === 'skipped').length;
+    if (missed + skipped === 0) return;
+
+    this.logger.warn(
+      `Schedule ${schedule.id}: ${missed} slot(s) missed and ${skipped} skipped after the scheduler was not running (catchUp ${schedule.catchUp})`,
+    );
+  }
+
+  private deferRetry(scheduleId: string, now: Date, error: unknown): void {
+    const failures = (this.retries.get(scheduleId)?.failures ?? 0) + 1;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
+    this.retries.set(scheduleId, { failures, at: now.getTime() + delay });
+    this.logger.error(
+      `Schedule ${scheduleId}: deciding its due slots failed (attempt ${failures}), retrying in ${delay} ms: ${describe(error)}`,
+    );
+  }
+
+  /** Schedules whose retry delay has not passed at `now`. */
+  private waitingRetries(now: Date): string[] {
+    return [...this.retries]
+      .filter(([, retry]) => retry.at > now.getTime())
+      .map(([id]) => id);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error
+    ? (error.stack ?? error.message)
+    : JSON.stringify(error);
+}

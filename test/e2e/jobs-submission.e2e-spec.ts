@@ -1,0 +1,202 @@
+import IORedis from 'ioredis';
+import { bearer, TestApp, TestUser } from '../support/test-app';
+
+/**
+ * Submissions that must be refused: each is a 4xx, and neither PostgreSQL
+ * nor Redis contains anything afterwards. No worker runs here, so the counts
+ * only change when a submission is accepted.
+ */
+describe('Job submission checks', () => {
+  let app: TestApp;
+  let redis: IORedis;
+  let operator: TestUser;
+
+  beforeAll(async () => {
+    app = await TestApp.start(
+      { api: true, worker: false },
+      {
+        WEBHOOK_ALLOWED_HOSTS: 'hooks.example.test:8443',
+        JOB_PAYLOAD_MAX_BYTES: '2048',
+        JOB_BULK_MAX: '3',
+      },
+    );
+    redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    operator = await app.createUser('operator');
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await app.close();
+  });
+
+  /** Jobs in PostgreSQL and BullMQ keys in Redis, for this run's prefix. */
+  async function stored(): Promise<{ rows: number; keys: number }> {
+    const [row] = await app.query('SELECT count(*)::int AS n FROM job_runs');
+    const pattern = `${process.env.REDIS_PREFIX}:*`;
+    let keys = 0;
+    let cursor = '0';
+    for (let page = 0; page < 10_000; page += 1) {
+      const [next, found] = await redis.scan(
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        1000,
+      );
+      keys += found.length;
+      cursor = next;
+      if (cursor === '0') break;
+    }
+
+    return { rows: row.n, keys };
+  }
+
+  async function expectRefused(
+    body: Record<string, unknown>,
+    status: number,
+    message: string | RegExp,
+    path = '/jobs',
+  ) {
+    const before = await stored();
+    const response = await app
+      .http()
+      .post(path)
+      .set(...bearer(operator.token))
+      .send(body);
+
+    expect(response.status).toBe(status);
+    expect(response.body.message.join('\n')).toMatch(message);
+    expect(await stored()).toEqual(before);
+  }
+
+  const noop = (extra: Record<string, unknown> = {}) => ({
+    type: 'system.noop',
+    payload: {},
+    ...extra,
+  });
+
+  it('refuses an unknown type, listing the known ones', async () => {
+    await expectRefused(
+      { type: 'no.such.type', payload: {} },
+      400,
+      /"no\.such\.type" is not a job type; known types: .*system\.noop.*webhook\.deliver/,
+    );
+  });
+
+  it('refuses a payload that fails validation, naming the field', async () => {
+    await expectRefused(
+      { type: 'system.noop', payload: { sleepMs: -1 } },
+      400,
+      'payload.sleepMs must not be less than 0',
+    );
+    await expectRefused(
+      { type: 'system.noop', payload: { extra: true } },
+      400,
+      'payload.extra should not exist',
+    );
+    await expectRefused(
+      { type: 'webhook.deliver', payload: { url: 'not a url' } },
+      400,
+      'payload.url must be an http or https URL',
+    );
+  });
+
+  it('refuses a negative delay', async () => {
+    await expectRefused(
+      noop({ delayMs: -5 }),
+      400,
+      'delayMs must not be less than 0',
+    );
+  });
+
+  it('refuses runAt together with delayMs', async () => {
+    const runAt = new Date(Date.now() + 60_000).toISOString();
+    await expectRefused(
+      noop({ runAt, delayMs: 10 }),
+      400,
+      'delayMs and runAt exclude each other',
+    );
+  });
+
+  it('refuses a runAt in the past beyond the clock skew allowance', async () => {
+    const runAt = new Date(Date.now() - 3_600_000).toISOString();
+    await expectRefused(noop({ runAt }), 400, /runAt .* is in the past/);
+  });
+
+  it.each([0, 101])('refuses attempts=%d', async (attempts) => {
+    await expectRefused(noop({ attempts }), 400, /attempts must not be/);
+  });
+
+  it('refuses an oversized payload with 413', async () => {
+    await expectRefused(
+      {
+        type: 'webhook.deliver',
+        payload: {
+          url: 'https://hooks.example.test:8443/x',
+          body: { text: 'x'.repeat(4096) },
+        },
+      },
+      413,
+      /payload is \d+ bytes; the limit is 2048 bytes/,
+    );
+  });
+
+  it('refuses a webhook to a host that is not allowed', async () => {
+    await expectRefused(
+      { type: 'webhook.deliver', payload: { url: 'http://127.0.0.1:9/hook' } },
+      400,
+      'payload.url host 127.0.0.1:9 is not allowed; allowed hosts: hooks.example.test:8443',
+    );
+    // The right host on another port is another endpoint.
+    await expectRefused(
+      {
+        type: 'webhook.deliver',
+        payload: { url: 'https://hooks.example.test/hook' },
+      },
+      400,
+      'is not allowed',
+    );
+  });
+
+  it('refuses a queue that no worker serves', async () => {
+    await expectRefused(
+      noop({ queue: 'elsewhere' }),
+      400,
+      'queue "elsewhere" is not served',
+    );
+  });
+
+  it('refuses a whole bulk submission when one job is invalid', async () => {
+    await expectRefused(
+      { jobs: [noop(), noop({ payload: { sleepMs: 'soon' } })] },
+      400,
+      'jobs.1.payload.sleepMs must be an integer number',
+      '/jobs/bulk',
+    );
+    await expectRefused(
+      { jobs: [noop(), noop(), noop(), noop()] },
+      400,
+      'at most 3 (JOB_BULK_MAX)',
+      '/jobs/bulk',
+    );
+  });
+
+  it('accepts a valid job into both PostgreSQL and Redis', async () => {
+    const before = await stored();
+    const response = await app
+      .http()
+      .post('/jobs')
+      .set(...bearer(operator.token))
+      .send({
+        type: 'webhook.deliver',
+        payload: { url: 'https://hooks.example.test:8443/ok' },
+        delayMs: 3_600_000,
+      })
+      .expect(202);
+
+    expect(response.body.status).toBe('delayed');
+    const after = await stored();
+    expect(after.rows).toBe(before.rows + 1);
+    expect(after.keys).toBeGreaterThan(before.keys);
+  });
+});
