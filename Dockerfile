@@ -16,6 +16,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY data ./data
+# EXPORT_DIR (./var/exports) must be writable by the unprivileged user.
+RUN mkdir -p var/exports && chown node:node var/exports
 USER node
-EXPOSE 3000
+# 3000: the API (main.js). 9464: GET /metrics of a worker (worker.js).
+EXPOSE 3000 9464
 CMD ["node", "dist/src/main.js"]

@@ -1,4 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { QueueDashboardModule } from './admin/queue-dashboard.module';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
@@ -10,6 +11,9 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker/worker.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { QueueRegistryModule } from './queues/queue-registry.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { SchedulerWorkerModule } from './scheduler/scheduler-worker.module';
@@ -22,10 +26,17 @@ export interface AppModuleOptions {
 }
 
 /** Modules every Chronicle process needs, besides its configuration. */
-const CORE_MODULES: Type[] = [DatabaseModule, RedisModule, AuditCaptureModule];
+const CORE_MODULES: Type[] = [
+  DatabaseModule,
+  RedisModule,
+  AuditCaptureModule,
+  QueueRegistryModule,
+  MetricsModule,
+];
 
-/** Modules that serve the HTTP API. */
+/** Modules that serve the HTTP API; the rate limit's guard runs first. */
 const API_MODULES: Type[] = [
+  RateLimitModule,
   AuthModule,
   CatalogModule,
   HealthModule,
@@ -34,6 +45,7 @@ const API_MODULES: Type[] = [
   SchedulerModule,
   JobsModule,
   AuditIntegrityModule,
+  QueueDashboardModule,
 ];
 
 /** Modules that run jobs and schedules. */

@@ -1,7 +1,6 @@
 import {
   BadRequestException,
   INestApplication,
-  LogLevel,
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
@@ -9,20 +8,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { Environment } from './config/environment';
+import { accessLog } from './logging/access-log.middleware';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
+import { setupOpenApi } from './openapi/openapi.setup';
 
-const LEVELS: LogLevel[] = [
-  'fatal',
-  'error',
-  'warn',
-  'log',
-  'debug',
-  'verbose',
-];
-
-/** Returns the log levels at and above LOG_LEVEL. */
-export function logLevels(level: Environment['LOG_LEVEL']): LogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}
+export { logLevels } from './logging/app-logger';
 
 function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
@@ -37,8 +28,10 @@ function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
 
 /**
  * Applies the HTTP set-up shared by the API process and the e2e tests:
- * request ids before anything else, the body size limit, one validation pipe
- * and one exception filter.
+ * request ids before anything else, then the access log and the HTTP
+ * metrics, the body size limit, one validation pipe, one exception filter,
+ * and the OpenAPI document at /docs. The log and the metrics come before the
+ * body parser so that they also record its 413 responses.
  */
 export function configureApp(
   app: INestApplication,
@@ -48,6 +41,8 @@ export function configureApp(
   express.disable('x-powered-by');
   const requestId = new RequestIdMiddleware();
   express.use(requestId.use.bind(requestId));
+  express.use(accessLog);
+  express.use(httpMetrics(app.get(MetricsService)));
   express.useBodyParser('json', { limit: environment.BODY_LIMIT_BYTES });
   app.useGlobalPipes(
     new ValidationPipe({
@@ -59,5 +54,6 @@ export function configureApp(
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter());
+  setupOpenApi(app);
   app.enableShutdownHooks();
 }

@@ -1,18 +1,16 @@
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { configureApp, logLevels } from './app.setup';
+import { configureApp } from './app.setup';
 import { validateEnvironment } from './config/environment';
 import { prepareDatabase } from './database/prepare-database';
+import { createAppLogger } from './logging/app-logger';
 
 /** Starts the HTTP API, and the worker too unless WORKER=false. */
 async function bootstrap(): Promise<void> {
   const environment = validateEnvironment(process.env);
-  const logger = new ConsoleLogger({
-    json: environment.LOG_JSON,
-    logLevels: logLevels(environment.LOG_LEVEL),
-  });
+  const logger = createAppLogger(environment);
   Logger.overrideLogger(logger);
   if (environment.MIGRATE) await prepareDatabase(environment);
 
@@ -21,9 +19,9 @@ async function bootstrap(): Promise<void> {
     { logger, bodyParser: false },
   );
   configureApp(app, environment);
-  await app.listen(environment.PORT, '0.0.0.0');
+  await app.listen(environment.PORT, environment.HOST);
   Logger.log(
-    `Chronicle API listening on port ${environment.PORT}` +
+    `Chronicle API listening on ${environment.HOST}:${environment.PORT}` +
       (environment.WORKER ? ' with the worker in-process' : ''),
     'Bootstrap',
   );

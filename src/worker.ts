@@ -1,17 +1,15 @@
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { logLevels } from './app.setup';
 import { validateEnvironment } from './config/environment';
 import { prepareDatabase } from './database/prepare-database';
+import { createAppLogger } from './logging/app-logger';
+import { MetricsServer } from './metrics/metrics-server';
 
-/** Starts a worker process: jobs and schedules, no HTTP port. */
+/** Starts a worker process: jobs and schedules; no API, only GET /metrics on WORKER_METRICS_PORT. */
 async function bootstrap(): Promise<void> {
   const environment = validateEnvironment(process.env);
-  const logger = new ConsoleLogger({
-    json: environment.LOG_JSON,
-    logLevels: logLevels(environment.LOG_LEVEL),
-  });
+  const logger = createAppLogger(environment);
   Logger.overrideLogger(logger);
   if (environment.MIGRATE) await prepareDatabase(environment);
 
@@ -20,6 +18,11 @@ async function bootstrap(): Promise<void> {
     { logger },
   );
   app.enableShutdownHooks();
+  if (environment.WORKER_METRICS_PORT > 0) {
+    await app
+      .get(MetricsServer)
+      .listen(environment.WORKER_METRICS_PORT, environment.HOST);
+  }
   Logger.log('Chronicle worker started', 'Bootstrap');
 }
 

@@ -126,7 +126,7 @@ export class TrackedTableRegistry {
   }
 }
 
-/** Arguments of audit_capture(): type, excluded, timestamps, decimals, label. */
+/** Trigger arguments set by audit_track_table(): type, excluded, label. */
 function toTrackedTable(row: TriggerRow): TrackedTable {
   const args = splitTriggerArgs(row.args);
 

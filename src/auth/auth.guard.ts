@@ -8,8 +8,9 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { auditContextStorage } from '../audit/audit-context';
+import { Environment } from '../config/environment';
 import type { Actor } from './actor';
-import { PUBLIC_KEY, ROLE_KEY } from './auth.decorators';
+import { PUBLIC_KEY, PublicWhen, ROLE_KEY } from './auth.decorators';
 import { AuthService } from './auth.service';
 import { Role, roleIncludes } from './role';
 
@@ -23,13 +24,16 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly environment: Environment,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) {
-      return true;
-    }
+    const open = this.reflector.getAllAndOverride<true | PublicWhen>(
+      PUBLIC_KEY,
+      targets,
+    );
+    if (open === true || (open && open(this.environment))) return true;
 
     const http = context.switchToHttp();
     const request = http.getRequest<Request & { actor?: Actor }>();
@@ -61,7 +65,8 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-function bearerToken(header: string | undefined): string | undefined {
+/** Returns the token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
 
   return match?.[1];

@@ -1,4 +1,4 @@
-import { PartialType } from '@nestjs/mapped-types';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -20,6 +20,7 @@ import { PageQueryDto } from '../common/pagination';
 export const PRICE_PATTERN = /^\d{1,10}(\.\d{1,2})?$/;
 
 export class AuthorCreateDto {
+  @ApiProperty({ minLength: 1, maxLength: 300, example: 'Jane Austen' })
   @IsString()
   @Length(1, 300)
   @Matches(/\S/, { message: 'name must not be blank' })
@@ -29,30 +30,63 @@ export class AuthorCreateDto {
 export class AuthorUpdateDto extends PartialType(AuthorCreateDto) {}
 
 export class BookCreateDto {
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 500,
+    example: 'Pride and Prejudice',
+  })
   @IsString()
   @Length(1, 500)
   @Matches(/\S/, { message: 'title must not be blank' })
   title: string;
 
+  @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'authorId must be a UUID' })
   authorId: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    minLength: 1,
+    maxLength: 32,
+    description: 'Unique among books',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 32)
   isbn?: string | null;
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    minLength: 1,
+    maxLength: 500,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 500)
   originalTitle?: string | null;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: -5000,
+    maximum: 9999,
+    example: 1813,
+  })
   @IsOptional()
   @IsInt({ message: 'publishedYear must be an integer' })
   @Min(-5000)
   @Max(9999)
   publishedYear?: number | null;
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    pattern: PRICE_PATTERN.source,
+    example: '19.90',
+    description: 'Decimal string with at most 2 decimals',
+  })
   @IsOptional()
   @IsString({ message: 'price must be a decimal string such as "19.90"' })
   @Matches(PRICE_PATTERN, {
@@ -61,6 +95,12 @@ export class BookCreateDto {
   })
   price?: string | null;
 
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 50,
+    example: ['classic'],
+    description: 'Each tag 1 to 100 characters',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
@@ -72,6 +112,14 @@ export class BookCreateDto {
 export class BookUpdateDto extends PartialType(BookCreateDto) {}
 
 export class BookBulkUpdateDto {
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    minItems: 1,
+    maxItems: 1000,
+    uniqueItems: true,
+    description: 'Books to change, all in one transaction',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
@@ -79,12 +127,21 @@ export class BookBulkUpdateDto {
   @IsUUID('all', { each: true, message: 'each value in ids must be a UUID' })
   ids: string[];
 
+  @ApiProperty({
+    type: () => BookUpdateDto,
+    description: 'Fields to set on every book; at least one',
+  })
   @ValidateNested()
   @Type(() => BookUpdateDto)
   set: BookUpdateDto;
 }
 
 export class AuthorListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 300,
+    description: 'Part of the name, case-insensitive',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 300)
@@ -92,10 +149,16 @@ export class AuthorListQueryDto extends PageQueryDto {
 }
 
 export class BookListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Books of this author' })
   @IsOptional()
   @IsUUID('all', { message: 'authorId must be a UUID' })
   authorId?: string;
 
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 500,
+    description: 'Part of the title, case-insensitive',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 500)

@@ -1,7 +1,13 @@
 import type { Author } from './author.entity';
 import type { Book } from './book.entity';
+import type {
+  AuthorResponseDto,
+  BookResponseDto,
+} from './catalog-response.dto';
 
-export function toAuthorResponse(author: Author) {
+export type { AuthorResponseDto, BookResponseDto };
+
+export function toAuthorResponse(author: Author): AuthorResponseDto {
   return {
     id: author.id,
     name: author.name,
@@ -12,7 +18,7 @@ export function toAuthorResponse(author: Author) {
   };
 }
 
-export function toBookResponse(book: Book) {
+export function toBookResponse(book: Book): BookResponseDto {
   return {
     id: book.id,
     title: book.title,
@@ -28,6 +34,3 @@ export function toBookResponse(book: Book) {
     updatedBy: book.updatedBy,
   };
 }
-
-export type AuthorResponseDto = ReturnType<typeof toAuthorResponse>;
-export type BookResponseDto = ReturnType<typeof toBookResponse>;

@@ -95,8 +95,26 @@ describe(validateEnvironment.name, () => {
     ['WEBHOOK_ALLOWED_HOSTS', 'http://x', 'WEBHOOK_ALLOWED_HOSTS'],
     ['AUDIT_SEAL_SETTLE_MS', '-1', 'AUDIT_SEAL_SETTLE_MS'],
     ['AUDIT_SEAL_BATCH_SIZE', '0', 'AUDIT_SEAL_BATCH_SIZE'],
+    ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE'],
+    ['METRICS_PUBLIC', 'yes', 'METRICS_PUBLIC="yes"'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(expected);
+  });
+
+  it('reads the operations settings', () => {
+    const defaults = validateEnvironment({});
+    const given = validateEnvironment({
+      RATE_LIMIT_PER_MINUTE: '0',
+      METRICS_PUBLIC: 'false',
+      WORKER_METRICS_PORT: '0',
+    });
+
+    expect(defaults.RATE_LIMIT_PER_MINUTE).toBe(60_000);
+    expect(defaults.METRICS_PUBLIC).toBe(true);
+    expect(defaults.WORKER_METRICS_PORT).toBe(9464);
+    expect(given.RATE_LIMIT_PER_MINUTE).toBe(0);
+    expect(given.METRICS_PUBLIC).toBe(false);
+    expect(given.WORKER_METRICS_PORT).toBe(0);
   });
 
   it('defaults and converts the sealing settings', () => {

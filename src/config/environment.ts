@@ -39,6 +39,15 @@ export class Environment {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * Address the API (and the worker's metrics listener) binds to. The
+   * default keeps a development server off the network; containers set
+   * 0.0.0.0.
+   */
+  @IsString()
+  @Matches(/^[0-9A-Za-z.:-]+$/, { message: 'must be a host name or address' })
+  HOST = '127.0.0.1';
+
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, {
     message: 'must be a postgres:// URL',
@@ -82,6 +91,33 @@ export class Environment {
   @IsInt()
   @Min(1024)
   BODY_LIMIT_BYTES = 1_048_576;
+
+  /**
+   * Requests a minute allowed per API token (per client IP for requests
+   * without one), counted in each API process; 0 turns rate limiting off.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_MINUTE = 60_000;
+
+  /**
+   * Serves GET /metrics without a token. Set to false to require a viewer
+   * token when the API port is reachable from outside the trusted network.
+   */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_PUBLIC = true;
+
+  /**
+   * Port of the worker process's own GET /metrics listener (worker.js
+   * serves no API); 0 turns it off.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 9464;
 
   /** Maximum number of connections in the PostgreSQL pool of one process. */
   @Transform(toInteger)

@@ -5,12 +5,36 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type IORedis from 'ioredis';
 import { Public } from '../auth/auth.decorators';
 import { REDIS_CLIENT } from '../redis/redis.module';
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** The @nestjs/terminus result: status and one entry per dependency. */
+const HEALTH_SCHEMA = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error'] },
+    info: { type: 'object', additionalProperties: true },
+    error: { type: 'object', additionalProperties: true },
+    details: {
+      type: 'object',
+      additionalProperties: true,
+      example: { database: { status: 'up' }, redis: { status: 'up' } },
+    },
+  },
+};
+
+@ApiTags('Operations')
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -24,6 +48,12 @@ export class HealthController {
   @Get()
   @Public()
   @HealthCheck()
+  @ApiOperation({ summary: 'Whether PostgreSQL and Redis answer' })
+  @ApiOkResponse({ description: 'Both respond', schema: HEALTH_SCHEMA })
+  @ApiServiceUnavailableResponse({
+    description: 'One is down; `error` names it',
+    schema: HEALTH_SCHEMA,
+  })
   check() {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),

@@ -1,8 +1,15 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import { unavailable } from '../common/errors';
 import { Environment } from '../config/environment';
+import { BULL_BOARD_QUEUES } from '../queues/queue-registry.module';
 import { createRedisConnection } from '../redis/redis-connection';
 
 /** Data of a BullMQ job; the worker reads the rest from job_runs. */
@@ -14,22 +21,30 @@ export interface QueuedJobData {
 }
 
 /**
- * The BullMQ queues of JOB_QUEUES, opened on first use, on a fail-fast
- * connection: a submission must not wait for Redis to come back.
+ * The BullMQ queues of JOB_QUEUES, on a fail-fast connection: a submission
+ * must not wait for Redis to come back. Every queue is opened at start-up and
+ * added to {@link BULL_BOARD_QUEUES}, for the dashboard and the depth gauge.
  */
 @Injectable()
-export class JobQueues implements OnApplicationShutdown {
+export class JobQueues implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueues.name);
   private readonly queues = new Map<string, Queue<QueuedJobData>>();
   private readonly connection: IORedis;
   readonly names: string[];
 
-  constructor(private readonly environment: Environment) {
+  constructor(
+    private readonly environment: Environment,
+    @Inject(BULL_BOARD_QUEUES) private readonly boardQueues: Queue[],
+  ) {
     this.names = environment.JOB_QUEUES.split(',');
     // Connected at start-up, so the first submission finds it ready.
     this.connection = createRedisConnection(environment.REDIS_URL, 'queues', {
       fast: true,
     });
+  }
+
+  onModuleInit(): void {
+    for (const name of this.names) this.get(name);
   }
 
   /**
@@ -60,6 +75,7 @@ export class JobQueues implements OnApplicationShutdown {
         this.logger.warn(`Queue ${name} failed: ${error.message}`),
       );
       this.queues.set(name, queue);
+      this.boardQueues.push(queue);
     }
 
     return queue;

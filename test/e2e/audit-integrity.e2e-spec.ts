@@ -56,12 +56,10 @@ describe('Audit integrity', () => {
     await app.query(
       `CREATE TABLE ${table} (id text PRIMARY KEY, value integer NOT NULL)`,
     );
-    await app.query(
-      `CREATE TRIGGER audit_capture_trigger
-       AFTER INSERT OR UPDATE OR DELETE ON ${table}
-       FOR EACH ROW EXECUTE FUNCTION
-         audit_capture('${entityType}', '{}', '{}', '{}', '')`,
-    );
+    await app.query(`SELECT audit_track_table($1::regclass, $2)`, [
+      table,
+      entityType,
+    ]);
 
     return { table, entityType };
   }

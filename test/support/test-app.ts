@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { AppModule, AppModuleOptions } from '../../src/app.module';
-import { configureApp, logLevels } from '../../src/app.setup';
+import { configureApp } from '../../src/app.setup';
 import type { Role } from '../../src/auth/role';
 import { validateEnvironment } from '../../src/config/environment';
+import { createAppLogger } from '../../src/logging/app-logger';
 
 export interface TestUser {
   id: string;
@@ -25,17 +26,26 @@ export class TestApp {
     readonly adminToken: string,
   ) {}
 
+  /**
+   * Starts the app with `environment` merged into process.env; `override`
+   * may replace providers (`builder.overrideProvider(...)`) before compiling.
+   */
   static async start(
     options: Partial<AppModuleOptions> = {},
     environment: Record<string, string> = {},
+    override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (
+      builder,
+    ) => builder,
   ): Promise<TestApp> {
     Object.assign(process.env, environment);
     const validated = validateEnvironment(process.env);
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.register({ api: true, worker: false, ...options })],
-    }).compile();
+    const moduleRef = await override(
+      Test.createTestingModule({
+        imports: [AppModule.register({ api: true, worker: false, ...options })],
+      }),
+    ).compile();
     const app = moduleRef.createNestApplication({ bodyParser: false });
-    app.useLogger(logLevels(validated.LOG_LEVEL));
+    app.useLogger(createAppLogger(validated));
     configureApp(app, validated);
     await app.init();
     const pool = new Pool({ connectionString: validated.DATABASE_URL, max: 4 });

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { auditContextStorage } from '../../audit/audit-context';
+import { withJobLogFields } from '../../logging/log-fields';
+import { JobOutcome, MetricsService } from '../../metrics/metrics.service';
 import { AuditedTransactionService } from '../../audit/audited-transaction.service';
 import { isUnavailableError } from '../../common/all-exceptions.filter';
 import { Environment } from '../../config/environment';
@@ -44,9 +46,28 @@ export class JobProcessor {
     private readonly transactions: AuditedTransactionService,
     private readonly dataSource: DataSource,
     private readonly environment: Environment,
+    private readonly metrics: MetricsService,
   ) {}
 
+  /** Runs one attempt with the job's fields on every log line it writes. */
   async process(
+    job: Job<QueuedJobData>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<null> {
+    const fields = {
+      jobId: job.id as string,
+      jobType: job.data.type,
+      queue: job.queueName,
+      attempt: job.data.attemptOffset + job.attemptsStarted,
+    };
+
+    return withJobLogFields(fields, () =>
+      this.processAttempt(job, token, signal),
+    );
+  }
+
+  private async processAttempt(
     job: Job<QueuedJobData>,
     token: string | undefined,
     signal: AbortSignal | undefined,
@@ -68,6 +89,11 @@ export class JobProcessor {
       at: new Date(),
     });
     const duration = Date.now() - began;
+    this.metrics.recordJob(
+      job.data.type,
+      metricOutcome(outcome.attemptStatus, outcome.runStatus),
+      duration / 1000,
+    );
 
     switch (outcome.attemptStatus) {
       case 'completed':
@@ -350,4 +376,20 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** Maps an attempt's status to the `outcome` label of the job metrics. */
+function metricOutcome(
+  attemptStatus: Outcome['attemptStatus'],
+  runStatus: Outcome['runStatus'],
+): JobOutcome {
+  switch (attemptStatus) {
+    case 'completed':
+      return 'completed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'failed':
+    case 'interrupted':
+      return runStatus === 'delayed' ? 'retried' : 'failed';
+  }
 }
