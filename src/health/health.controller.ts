@@ -1,10 +1,18 @@
-import { Controller, Get, Inject } from '@nestjs/common';
 import {
-  HealthCheck,
+  Controller,
+  Get,
+  Inject,
+  Logger,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import {
+  HealthCheckResult,
   HealthCheckService,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import type { Response } from 'express';
 import type IORedis from 'ioredis';
 import { Public } from '../auth/auth.decorators';
 import { REDIS_CLIENT } from '../redis/redis.module';
@@ -13,6 +21,8 @@ const CHECK_TIMEOUT_MS = 2000;
 
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -20,20 +30,37 @@ export class HealthController {
     @Inject(REDIS_CLIENT) private readonly redis: IORedis,
   ) {}
 
-  /** Returns 200 when PostgreSQL and Redis answer, 503 naming the one down. */
+  /**
+   * Returns 200 when PostgreSQL and Redis answer, else 503; either way the
+   * body is the check result, `{status, info, error, details}`, whose
+   * `error` names each dependency that is down.
+   */
   @Get()
   @Public()
-  @HealthCheck()
-  check() {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
-      () =>
-        this.indicators
-          .check('redis')
-          .attempt(async () => {
-            await this.redis.ping();
-          })
-          .withTimeout(CHECK_TIMEOUT_MS),
-    ]);
+  async check(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () =>
+          this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+        () =>
+          this.indicators
+            .check('redis')
+            .attempt(async () => {
+              await this.redis.ping();
+            })
+            .withTimeout(CHECK_TIMEOUT_MS),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const result = error.getResponse() as HealthCheckResult;
+      this.logger.warn(
+        `Health check failed; down: ${Object.keys(result.error ?? {}).join(', ')}`,
+      );
+      response.status(503);
+
+      return result;
+    }
   }
 }

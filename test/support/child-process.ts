@@ -32,13 +32,14 @@ export async function freePort(): Promise<number> {
  */
 export class TestProcess {
   private output = '';
-  readonly exited: Promise<number | null>;
+  /** Resolves with the exit code, or the signal that ended the process. */
+  readonly exited: Promise<number | NodeJS.Signals | null>;
 
   private constructor(private readonly child: ChildProcess) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk));
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => resolve(code)),
+      child.once('exit', (code, signal) => resolve(code ?? signal)),
     );
   }
 
@@ -97,7 +98,9 @@ export class TestProcess {
   }
 
   /** Sends `signal` to this process and waits for it to exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+  ): Promise<number | NodeJS.Signals | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill(signal);
     }
