@@ -256,6 +256,11 @@ describe('Jobs under faults', () => {
       type: 'system.noop',
       payload: {},
     });
+    const health = await app.http().get('/health');
+
+    expect(health.status).toBe(503);
+    expect(health.body.error).toHaveProperty('redis.status', 'down');
+    expect(health.body.info).toHaveProperty('database.status', 'up');
 
     expect(job.status).toBe('queued');
     expect(await status(app, job.id)).toBe('queued');
@@ -284,6 +289,12 @@ describe('Jobs under faults', () => {
       .set(...bearer(editor.token))
       .send({ name });
     const health = await app.http().get('/health');
+    const key = uniqueName('key');
+    const submission = await app
+      .http()
+      .post('/jobs')
+      .set(...bearer(editor.token))
+      .send({ type: 'system.noop', payload: {}, idempotencyKey: key });
     await proxy.open();
 
     expect(write.status).toBe(503);
@@ -291,12 +302,18 @@ describe('Jobs under faults', () => {
     expect(health.status).toBe(503);
     expect(health.body.error).toHaveProperty('database.status', 'down');
     expect(health.body.info).toHaveProperty('redis.status', 'up');
+    expect(submission.status).toBe(503);
     await pollUntil(
       async () => (await app.http().get('/health')).status,
       (code) => code === 200,
     );
     expect(
       await app.query('SELECT 1 FROM authors WHERE name = $1', [name]),
+    ).toEqual([]);
+    expect(
+      await app.query('SELECT 1 FROM job_runs WHERE idempotency_key = $1', [
+        key,
+      ]),
     ).toEqual([]);
     await app
       .http()
