@@ -1,10 +1,10 @@
 import type { JobState } from 'bullmq';
 import type { JobRunStatus } from './job-status';
 
-/** What Redis says about a BullMQ job; `unknown` means it has no such job. */
+/** State of a BullMQ job in Redis, `unknown` when Redis has no such job. */
 export type RedisJobState = JobState | 'unknown';
 
-/** A job run PostgreSQL says is pending or running, with what Redis says. */
+/** A job run pending or running in PostgreSQL, with its state in Redis. */
 export interface ReconcileCandidate {
   status: Extract<JobRunStatus, 'queued' | 'delayed' | 'active'>;
   attemptsMade: number;
@@ -18,9 +18,9 @@ export interface ReconcileCandidate {
  * - `keep`: Redis will deliver the job, or its live worker still runs it.
  * - `enqueue`: add it to BullMQ; `replace` first removes the finished BullMQ
  *   job of the same id, which would otherwise make the add a no-op.
- * - `stall`: the attempt lost its worker; record it stalled, then run the job
- *   again (`retry`, followed by `enqueue` when Redis lacks it) or fail it
- *   when no attempt is left.
+ * - `stall`: the attempt lost its worker, so record it stalled. Then run the
+ *   job again (`retry`, and `enqueue` when Redis lacks it), or fail it when
+ *   no attempt is left.
  */
 export type ReconcileAction =
   | { kind: 'keep' }

@@ -144,7 +144,7 @@ describe('Jobs under faults', () => {
     return deleted;
   }
 
-  it('records the attempt of a killed worker as stalled and completes a retry once', async () => {
+  it('SIGKILL: stalled attempt, one completed retry', async () => {
     const app = await startApi();
     const operator = await app.createUser('operator');
     const path = `/${uniqueName('slow')}`;
@@ -186,7 +186,7 @@ describe('Jobs under faults', () => {
     expect(second.log).toContain(`Job ${job.id}: attempt 1 of worker`);
   });
 
-  it('runs a delayed job once after every Redis key of the prefix was deleted', async () => {
+  it('Redis keys deleted: delayed job runs once', async () => {
     const app = await startApi();
     const operator = await app.createUser('operator');
     const worker = await startWorker();
@@ -223,7 +223,7 @@ describe('Jobs under faults', () => {
     expect(worker.log).toContain(`Job ${job.id} (system.noop, queue default)`);
   });
 
-  it('accepts a job while Redis is stopped and runs it when Redis returns', async () => {
+  it('Redis stopped: job accepted, runs on return', async () => {
     const port = await freePort();
     const startRedis = async () => {
       const redis = await TestProcess.start(
@@ -273,7 +273,7 @@ describe('Jobs under faults', () => {
     expect(await completions(app, job.id)).toBe(1);
   });
 
-  it('answers 503 while PostgreSQL refuses connections, and recovers', async () => {
+  it('PostgreSQL refused: 503, then recovery', async () => {
     const database = new URL(process.env.DATABASE_URL as string);
     const proxy = new TcpProxy(await freePort(), Number(database.port || 5432));
     await proxy.open();
@@ -324,7 +324,7 @@ describe('Jobs under faults', () => {
     await proxy.close();
   });
 
-  it('records a job still running after the grace period as interrupted and runs it again', async () => {
+  it('SIGTERM past grace: interrupted, runs again', async () => {
     const app = await startApi();
     const operator = await app.createUser('operator');
     const first = await startWorker({ SHUTDOWN_GRACE_MS: '500' });

@@ -13,7 +13,7 @@ export function buildProject(): void {
   });
 }
 
-/** A free TCP port on 127.0.0.1. */
+/** Finds a free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -36,8 +36,8 @@ export class TestProcess {
   readonly exited: Promise<number | NodeJS.Signals | null>;
 
   private constructor(private readonly child: ChildProcess) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk));
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => resolve(code ?? signal)),
     );

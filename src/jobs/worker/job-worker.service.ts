@@ -23,8 +23,8 @@ const INTERRUPT_WAIT_MS = 10_000;
  * listens for cancellations of the jobs it runs.
  *
  * On shutdown it stops taking jobs and gives the active ones
- * SHUTDOWN_GRACE_MS to finish; the others are aborted, recorded as
- * interrupted, and handed back to the queue for another worker.
+ * SHUTDOWN_GRACE_MS to finish. It aborts the others, which are recorded as
+ * interrupted and go back to the queue for another worker.
  */
 @Injectable()
 export class JobWorkerService
@@ -161,7 +161,7 @@ export class JobWorkerService
   }
 }
 
-/** Waits for `work` at most `ms`; tells whether it settled in time. */
+/** Waits at most `ms` for `work` and returns whether it settled in time. */
 async function settlesWithin(
   work: Promise<unknown>,
   ms: number,

@@ -7,7 +7,7 @@ export const MISSED_HEARTBEATS = 3;
 
 /**
  * Records in job_workers, every WORKER_HEARTBEAT_MS, that this worker
- * process (WORKER_ID) is alive. PostgreSQL holds the heartbeats so that a
+ * process (WORKER_ID) is alive. The heartbeats are in PostgreSQL so that a
  * dead worker is found even when Redis lost every trace of its jobs.
  */
 @Injectable()
@@ -30,9 +30,8 @@ export class WorkerHeartbeat {
 
   /**
    * True when this process has reported without a gap for at least
-   * `deadAfterMs`. After an outage of PostgreSQL every worker is silent for
-   * a while; only a worker that has been reporting again for that long can
-   * tell that another one did not come back.
+   * `deadAfterMs`. After a PostgreSQL outage every worker was silent, so only
+   * a worker that has reported again for that long can judge the others.
    */
   get trustsHeartbeats(): boolean {
     return (
