@@ -36,8 +36,14 @@ export class TestProcess {
   readonly exited: Promise<number | NodeJS.Signals | null>;
 
   private constructor(private readonly child: ChildProcess) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stdout?.on(
+      'data',
+      (chunk: Buffer) => (this.output += chunk.toString()),
+    );
+    child.stderr?.on(
+      'data',
+      (chunk: Buffer) => (this.output += chunk.toString()),
+    );
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => resolve(code ?? signal)),
     );
