@@ -312,8 +312,8 @@ export class JobReconciler
     this.reenqueuedTotal += ready.length;
     for (const run of ready) {
       this.logger.warn(
-        `Job ${run.id} (${run.type}, queue ${run.queue}) was ${run.status} ` +
-          `in PostgreSQL but missing from Redis; enqueued again, due ` +
+        `Job ${run.id} (${run.type}, queue ${run.queue}) is ${run.status} ` +
+          `in PostgreSQL but not pending in Redis; enqueued again, due ` +
           run.runAt.toISOString(),
       );
     }

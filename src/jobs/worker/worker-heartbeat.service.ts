@@ -2,7 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Environment } from '../../config/environment';
 
-/** Missed heartbeats after which a worker counts as dead. */
+/**
+ * Missed heartbeats after which a worker counts as dead.
+ *
+ * NOTE: a live worker whose heartbeats are late by that much (a blocked event
+ * loop, a slow database) is treated as dead too. Its attempt is recorded as
+ * stalled and the job runs again; the guards of the history writer drop the
+ * late outcome, so the history stays consistent but the handler ran twice.
+ */
 export const MISSED_HEARTBEATS = 3;
 
 /**
