@@ -61,7 +61,12 @@ const UNAVAILABLE_CODES = new Set([
 
 /** Returns true for errors that mean PostgreSQL or Redis cannot be reached. */
 export function isUnavailableError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Not `instanceof Error`: socket errors may come from another realm (a VM
+  // context such as a test sandbox), where that check fails.
+  if (typeof error !== 'object' || error === null) return false;
+  if (typeof (error as { message?: unknown }).message !== 'string') {
+    return false;
+  }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)) {
@@ -70,7 +75,7 @@ export function isUnavailableError(error: unknown): boolean {
   }
 
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|getaddrinfo|ECONNREFUSED|MaxRetriesPerRequest/i.test(
-    error.message,
+    (error as Error).message,
   );
 }
 
