@@ -1,17 +1,10 @@
 import { Client } from 'pg';
 import { median, round } from '../support/stats';
-import {
-  AUDITED_ENTITY_TYPE,
-  AUDITED_TABLE,
-  PLAIN_TABLE,
-  priceOf,
-} from './bench-books';
-import { CAPTURE_STEPS_FUNCTION } from './capture-steps.sql';
+import { AUDITED_TABLE, PLAIN_TABLE, priceOf } from './bench-books';
 
 /** Added to the update counter, so these updates never repeat a round's price. */
 const PRICE_OFFSET = 50_000_000;
 const EXPLAIN_SAMPLES = 50;
-const STEP_ITERATIONS = 2000;
 
 /** The same settings, in the same single statement, as AuditedTransactionService. */
 const SET_CONTEXT = `SELECT
@@ -42,14 +35,12 @@ export interface WriteCost {
     auditedExecution: number;
     triggers: Record<string, number>;
   };
-  /** Microseconds per call of each step of the capture trigger, run in a loop. */
-  captureStepsUs: Record<string, number | null>;
 }
 
 /**
- * Splits the cost of an audited update three ways, on one connection with no
- * concurrency: per statement as the client sees it, per trigger as EXPLAIN
- * ANALYZE reports it, and per step inside the capture trigger.
+ * Splits the cost of an audited update two ways, on one connection with no
+ * concurrency: per statement as the client sees it, and per trigger as
+ * EXPLAIN ANALYZE reports it.
  */
 export async function measureWriteCost(
   databaseUrl: string,
@@ -64,7 +55,6 @@ export async function measureWriteCost(
     return {
       ...transactions,
       explainMs: await explainUpdates(client, ids, counter),
-      captureStepsUs: await profileCaptureSteps(client, ids[0]),
     };
   } finally {
     await client.end();
@@ -185,29 +175,4 @@ async function explainUpdates(
       [...triggers].map(([key, times]) => [key, round(median(times), 3)]),
     ),
   };
-}
-
-/** Times each step of the capture trigger in a loop, then rolls back. */
-async function profileCaptureSteps(
-  client: Client,
-  id: string,
-): Promise<Record<string, number | null>> {
-  await client.query('BEGIN');
-  try {
-    await client.query(SET_CONTEXT);
-    await client.query(CAPTURE_STEPS_FUNCTION);
-    const result = await client.query(
-      `SELECT step, micros FROM pg_temp.bench_capture_steps($1, $2, $3)`,
-      [id, AUDITED_ENTITY_TYPE, STEP_ITERATIONS],
-    );
-
-    return Object.fromEntries(
-      result.rows.map((row) => [
-        row.step,
-        row.micros === null ? null : round(Number(row.micros), 2),
-      ]),
-    );
-  } finally {
-    await client.query('ROLLBACK');
-  }
 }
