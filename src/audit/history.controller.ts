@@ -78,6 +78,7 @@ export class HistoryController {
     description: 'Each with its delete and the last state it had.',
   })
   @ApiPageResponse(DeletedObjectResponseDto)
+  @ApiErrorResponse(404, 'Unknown entity type')
   deleted(@Param('type') type: string, @Query() query: PageQueryDto) {
     return this.history.deleted(type, query);
   }
@@ -93,6 +94,7 @@ export class HistoryController {
     description: 'The object id, as its table stores it',
   })
   @ApiPageResponse(VersionResponseDto)
+  @ApiErrorResponse(404, 'Unknown entity type, or the object has no history')
   list(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -105,6 +107,10 @@ export class HistoryController {
   @ApiOperation({ summary: 'One version of an object, with its full row' })
   @ApiParam({ name: 'version', schema: VERSION_LIMITS })
   @ApiOkResponse({ type: VersionDetailResponseDto })
+  @ApiErrorResponse(
+    404,
+    'Unknown entity type, or the object has no such version',
+  )
   version(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -120,6 +126,10 @@ export class HistoryController {
       'Computed from the two snapshots; from may be above to, which shows the changes backwards.',
   })
   @ApiOkResponse({ type: DiffResponseDto })
+  @ApiErrorResponse(
+    404,
+    'Unknown entity type, or either version does not exist',
+  )
   diff(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -131,6 +141,10 @@ export class HistoryController {
   @Get(':id/as-of')
   @ApiOperation({ summary: 'The version of an object in force at an instant' })
   @ApiOkResponse({ type: AsOfResponseDto })
+  @ApiErrorResponse(
+    404,
+    'Unknown entity type, no history, or the object did not exist (yet or any more) at that instant',
+  )
   asOf(
     @Param('type') type: string,
     @Param('id') id: string,

@@ -15,6 +15,18 @@ import {
 const INSTANT = { type: String, format: 'date-time' } as const;
 const NULLABLE_INSTANT = { ...INSTANT, nullable: true } as const;
 
+/** Any JSON value a handler produced. */
+const ANY_JSON = {
+  oneOf: [
+    { type: 'object', additionalProperties: true },
+    { type: 'array', items: {} },
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+  ],
+  nullable: true,
+};
+
 /** The error stored on a job run or attempt. */
 export class JobErrorDto {
   @ApiProperty()
@@ -61,7 +73,7 @@ export class JobRunResponseDto {
   payload: Record<string, unknown>;
 
   @ApiProperty({
-    nullable: true,
+    ...ANY_JSON,
     description: 'What the handler returned; null until the job completes',
   })
   result: unknown;
@@ -70,7 +82,7 @@ export class JobRunResponseDto {
   error: JobError | null;
 
   @ApiProperty({
-    nullable: true,
+    ...ANY_JSON,
     description: 'The last progress the handler reported, or null',
   })
   progress: unknown;

@@ -21,7 +21,6 @@ export class QueueStatusDto {
     properties: Object.fromEntries(
       STATES.map((state) => [state, { type: 'integer' }]),
     ),
-    required: [...STATES],
     description: 'BullMQ jobs of the queue by state',
   })
   counts: Record<string, number>;

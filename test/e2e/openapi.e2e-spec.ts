@@ -32,6 +32,18 @@ const DOCUMENTED_OPERATIONS = [
   'GET /revisions',
   'GET /revisions/{id}',
   'POST /revisions/{id}/revert',
+  'POST /audit/seal',
+  'GET /audit/verify',
+  'POST /audit/prune',
+  'GET /job-types',
+  'POST /jobs',
+  'POST /jobs/bulk',
+  'GET /jobs',
+  'GET /jobs/{id}',
+  'GET /jobs/{id}/logs',
+  'POST /jobs/{id}/cancel',
+  'POST /jobs/{id}/retry',
+  'GET /queues',
   'POST /schedules',
   'GET /schedules',
   'GET /schedules/{id}',
@@ -44,6 +56,7 @@ const DOCUMENTED_OPERATIONS = [
 ];
 
 interface Operation {
+  summary?: string;
   description?: string;
   security?: Record<string, string[]>[];
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
@@ -75,6 +88,79 @@ describe('OpenAPI document', () => {
 
   it.each(DOCUMENTED_OPERATIONS)('describes %s', (line) => {
     expect(operation(line)).toBeDefined();
+  });
+
+  it.each(DOCUMENTED_OPERATIONS)('gives %s a summary', (line) => {
+    expect(operation(line)!.summary).toMatch(/\S/);
+  });
+
+  it.each(DOCUMENTED_OPERATIONS)('gives %s a success response', (line) => {
+    const success = Object.entries(operation(line)!.responses).filter(
+      ([status]) => status.startsWith('2'),
+    );
+
+    expect(success.length).toBeGreaterThan(0);
+    for (const [status, response] of success) {
+      if (status === '204') continue;
+      expect(Object.values(response.content ?? {})[0]?.schema).toBeDefined();
+    }
+  });
+
+  it('lists no operation that the document lacks', () => {
+    const served = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+
+    expect(served.sort()).toEqual([...DOCUMENTED_OPERATIONS].sort());
+  });
+
+  it.each([
+    ['POST /history/{type}/{id}/revert', ['409', '422']],
+    ['POST /history/{type}/{id}/recover', ['409', '422']],
+    ['POST /revisions/{id}/revert', ['409', '422']],
+    ['POST /jobs/{id}/cancel', ['409']],
+    ['POST /jobs/{id}/retry', ['409']],
+    ['POST /schedules', ['409']],
+    ['PATCH /schedules/{id}', ['409']],
+    ['POST /schedules/{id}/resume', ['409']],
+  ])('documents the route errors of %s', (line, statuses) => {
+    const responses = operation(line)!.responses;
+
+    for (const status of statuses) {
+      expect(responses[status]?.content?.['application/json']).toEqual({
+        schema: { $ref: '#/components/schemas/ErrorResponseDto' },
+      });
+    }
+  });
+
+  it('documents both outcomes of a job submission', () => {
+    const submit = operation('POST /jobs')!;
+
+    expect(submit.responses['202']?.content?.['application/json']).toEqual({
+      schema: { $ref: '#/components/schemas/JobRunResponseDto' },
+    });
+    expect(submit.responses['200']).toBeDefined();
+    expect(submit.description).toContain('**operator** role');
+  });
+
+  it('describes the response classes of history, jobs and schedules', () => {
+    const schemas = (
+      document.components as unknown as {
+        schemas: Record<string, { properties: Record<string, unknown> }>;
+      }
+    ).schemas;
+
+    expect(Object.keys(schemas.VersionResponseDto.properties)).toEqual(
+      expect.arrayContaining(['version', 'revisionId', 'action', 'changes']),
+    );
+    expect(schemas.JobRunResponseDto.properties.status).toMatchObject({
+      enum: expect.arrayContaining(['queued', 'cancelled']),
+    });
+    expect(schemas.ScheduleResponseDto.properties.nextRunAt).toMatchObject({
+      format: 'date-time',
+      nullable: true,
+    });
+    expect(schemas.ScheduleUpdateDto.properties.cron).toBeDefined();
   });
 
   it('declares the bearer scheme', () => {
