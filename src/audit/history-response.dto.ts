@@ -115,7 +115,7 @@ export class VersionDetailResponseDto extends VersionResponseDto {
 
 /** `GET /history/:type/:id/as-of`: the version in force at `asOf`. */
 export class AsOfResponseDto extends VersionDetailResponseDto {
-  @ApiProperty({ ...INSTANT, description: 'The instant asked for' })
+  @ApiProperty({ ...INSTANT, description: 'The requested instant' })
   asOf: string;
 }
 

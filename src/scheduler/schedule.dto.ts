@@ -119,7 +119,7 @@ export class ScheduleCreateDto {
     type: 'integer',
     nullable: true,
     minimum: 1,
-    description: 'Most runs in all',
+    description: 'Maximum number of runs',
   })
   @IsOptional()
   @IsInt({ message: 'limit must be an integer number of runs' })

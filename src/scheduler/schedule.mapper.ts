@@ -54,7 +54,7 @@ export class ScheduleResponseDto {
   @ApiProperty({
     type: 'integer',
     nullable: true,
-    description: 'Most runs in all; null for no limit',
+    description: 'Maximum number of runs; null for no limit',
   })
   limit: number | null;
 
