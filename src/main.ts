@@ -19,9 +19,9 @@ async function bootstrap(): Promise<void> {
     { logger, bodyParser: false },
   );
   configureApp(app, environment);
-  await app.listen(environment.PORT, '0.0.0.0');
+  await app.listen(environment.PORT, environment.HOST);
   Logger.log(
-    `Chronicle API listening on port ${environment.PORT}` +
+    `Chronicle API listening on ${environment.HOST}:${environment.PORT}` +
       (environment.WORKER ? ' with the worker in-process' : ''),
     'Bootstrap',
   );

@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
   if (environment.WORKER_METRICS_PORT > 0) {
     await app
       .get(MetricsServer)
-      .listen(environment.WORKER_METRICS_PORT, '0.0.0.0');
+      .listen(environment.WORKER_METRICS_PORT, environment.HOST);
   }
   Logger.log('Chronicle worker started', 'Bootstrap');
 }

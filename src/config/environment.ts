@@ -39,6 +39,15 @@ export class Environment {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * Address the API (and the worker's metrics listener) binds to. The
+   * default keeps a development server off the network; containers set
+   * 0.0.0.0.
+   */
+  @IsString()
+  @Matches(/^[0-9A-Za-z.:-]+$/, { message: 'must be a host name or address' })
+  HOST = '127.0.0.1';
+
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, {
     message: 'must be a postgres:// URL',

@@ -18,6 +18,8 @@ import {
 import type { Response } from 'express';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, RequireRole } from '../auth/auth.decorators';
+import { HistoryQueryDto } from '../audit/history-query.dto';
+import { HistoryService } from '../audit/history.service';
 import { PageQueryDto } from '../common/pagination';
 import {
   ApiErrorResponse,
@@ -43,6 +45,7 @@ export class JobsController {
     private readonly submission: JobSubmissionService,
     private readonly runs: JobRunsService,
     private readonly control: JobControlService,
+    private readonly historyService: HistoryService,
   ) {}
 
   /** 202 for a new job; 200 when the idempotency key returned an old one. */
@@ -111,6 +114,17 @@ export class JobsController {
   @ApiOkResponse({ type: JobRunResponseDto })
   get(@Param('id', ParseUUIDPipe) id: string) {
     return this.runs.get(id);
+  }
+
+  /** Returns the job run's versions, as GET /history/job-runs/:id does. */
+  @Get(':id/history')
+  async history(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: HistoryQueryDto,
+  ) {
+    await this.runs.get(id);
+
+    return this.historyService.list('job-runs', id, query);
   }
 
   @Get(':id/logs')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { JobControlService } from './job-control.service';
 import { JobRunsService } from './job-runs.service';
 import { JobTypesController } from './job-types.controller';
@@ -9,7 +10,7 @@ import { QueuesService } from './queues.service';
 
 /** The REST API of jobs, job types and queues. */
 @Module({
-  imports: [JobsCoreModule],
+  imports: [JobsCoreModule, AuditModule],
   controllers: [JobsController, JobTypesController, QueuesController],
   providers: [JobRunsService, JobControlService, QueuesService],
   exports: [JobRunsService],

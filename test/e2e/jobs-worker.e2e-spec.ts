@@ -117,6 +117,23 @@ describe('Jobs with a worker', () => {
     expect(history.every((v) => v.user_id === operator.id)).toBe(true);
     expect(history.map((v) => v.source)).toEqual(['http', 'job', 'job']);
 
+    const served = await app
+      .http()
+      .get(`/jobs/${job.id}/history`)
+      .set(...bearer(viewer.token))
+      .expect(200);
+    expect(
+      served.body.items.map((v: { version: number }) => v.version),
+    ).toEqual([3, 2, 1]);
+    expect(served.body.items[0].changes.status).toEqual({
+      from: 'active',
+      to: 'completed',
+    });
+    expect(served.body.items[2].user).toEqual({
+      id: operator.id,
+      name: operator.name,
+    });
+
     const logs = await app
       .http()
       .get(`/jobs/${job.id}/logs`)
