@@ -19,6 +19,7 @@ import type { Response } from 'express';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, RequireRole } from '../auth/auth.decorators';
 import { HistoryQueryDto } from '../audit/history-query.dto';
+import { VersionResponseDto } from '../audit/history-response.dto';
 import { HistoryService } from '../audit/history.service';
 import { PageQueryDto } from '../common/pagination';
 import {
@@ -118,6 +119,12 @@ export class JobsController {
 
   /** Returns the job run's versions, as GET /history/job-runs/:id does. */
   @Get(':id/history')
+  @ApiOperation({
+    summary: 'Versions of a job run, newest first',
+    description:
+      'The same list as GET /history/job-runs/{id}: one version per state change.',
+  })
+  @ApiPageResponse(VersionResponseDto)
   async history(
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: HistoryQueryDto,

@@ -40,6 +40,7 @@ const DOCUMENTED_OPERATIONS = [
   'POST /jobs/bulk',
   'GET /jobs',
   'GET /jobs/{id}',
+  'GET /jobs/{id}/history',
   'GET /jobs/{id}/logs',
   'POST /jobs/{id}/cancel',
   'POST /jobs/{id}/retry',
