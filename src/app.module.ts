@@ -16,6 +16,7 @@ import { QueueRegistryModule } from './queues/queue-registry.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { SchedulerWorkerModule } from './scheduler/scheduler-worker.module';
 
 export interface AppModuleOptions {
   /** Serves the HTTP API. */
@@ -48,7 +49,7 @@ const API_MODULES: Type[] = [
 ];
 
 /** Modules that run jobs and schedules. */
-const WORKER_MODULES: Type[] = [WorkerModule];
+const WORKER_MODULES: Type[] = [WorkerModule, SchedulerWorkerModule];
 
 @Module({})
 export class AppModule {

@@ -19,5 +19,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
   process.env.LOG_JSON = 'false';
   process.env.MIGRATE = 'false';
+  // Worker processes of a test file decide no schedule unless the file turns
+  // the scheduler on, so schedules one file leaves behind never fire in
+  // another file's workers.
+  process.env.SCHEDULER_TICK_MS = '0';
   await runMigrations({ DATABASE_URL: process.env.DATABASE_URL });
 }

@@ -107,6 +107,30 @@ export class JobSubmissionService {
   }
 
   /**
+   * Stores one job in the caller's open transaction, as its own revision
+   * attributed to `submittedBy` and `source`, and enqueues nothing: the job
+   * commits or rolls back with the caller's other writes. After the commit
+   * the caller hands `run` to {@link enqueue} when `created` is true; a run it
+   * never enqueues stays queued in PostgreSQL.
+   *
+   * @throws DomainError invalid (400) or too-large (413); nothing is stored.
+   */
+  async submitIn(
+    manager: EntityManager,
+    request: JobSubmitDto,
+    options: JobSubmitOptions,
+  ): Promise<{ run: JobRun; created: boolean }> {
+    const prepared = await this.prepare(request, options, '');
+    const [result] = await this.transactions.actAs(
+      manager,
+      { userId: options.submittedBy, source: options.source },
+      () => this.insert(manager, [prepared]),
+    );
+
+    return result;
+  }
+
+  /**
    * Submits several jobs in one transaction: all are stored or none.
    *
    * @throws DomainError naming the job by index (`jobs.2.payload.x`).

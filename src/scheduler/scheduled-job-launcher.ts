@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { unavailable } from '../common/errors';
+import type { EntityManager } from 'typeorm';
 import type { Schedule } from './schedule.entity';
 
 export interface LaunchResult {
@@ -9,29 +8,31 @@ export interface LaunchResult {
 }
 
 /**
- * Creates the job run of one slot. It must be idempotent per (schedule,
- * slot): the scheduler calls it inside its transaction, and when that
- * transaction rolls back after a launch, the retry must return the same job
- * run with `created: false` instead of creating a second one.
+ * Creates the job runs of fired slots. The scheduler calls `launch` inside
+ * its transaction, so a slot's decision and its job run commit together or
+ * not at all, and calls `dispatch` after that transaction committed, with the
+ * job runs `launch` created.
  */
 export interface ScheduledJobLauncher {
-  launch(schedule: Schedule, slotAt: Date): Promise<LaunchResult>;
+  /**
+   * Stores the job run of one slot with `manager`. Idempotent per (schedule,
+   * slot): a slot launched again returns its job run with `created: false`.
+   *
+   * @throws DomainError invalid or too-large when the job is rejected; the
+   *   scheduler records the slot as missed with the message.
+   */
+  launch(
+    manager: EntityManager,
+    schedule: Schedule,
+    slotAt: Date,
+  ): Promise<LaunchResult>;
+
+  /**
+   * Hands committed job runs to their queues. It does not throw: a job run
+   * that could not be handed over stays queued in PostgreSQL.
+   */
+  dispatch(jobRunIds: string[]): Promise<void>;
 }
 
 /** Injection token of the {@link ScheduledJobLauncher}. */
 export const SCHEDULED_JOB_LAUNCHER = Symbol('SCHEDULED_JOB_LAUNCHER');
-
-/**
- * The binding while no job framework is part of the application: it refuses
- * every launch, so the scheduler records nothing and retries the slot later.
- */
-@Injectable()
-export class UnavailableJobLauncher implements ScheduledJobLauncher {
-  launch(schedule: Schedule): Promise<LaunchResult> {
-    return Promise.reject(
-      unavailable(
-        `Cannot launch schedule ${schedule.id}: job framework not available`,
-      ),
-    );
-  }
-}

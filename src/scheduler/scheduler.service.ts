@@ -7,11 +7,13 @@ import {
 } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
+import { DomainError } from '../common/errors';
 import { Environment } from '../config/environment';
 import { Schedule } from './schedule.entity';
 import { planDueSlots, SlotDecision } from './schedule-catch-up';
 import { remainingRuns, toSlotSpec } from './schedule-spec';
 import {
+  type LaunchResult,
   SCHEDULED_JOB_LAUNCHER,
   type ScheduledJobLauncher,
 } from './scheduled-job-launcher';
@@ -19,6 +21,13 @@ import { SCHEDULER_CLOCK, type SchedulerClock } from './scheduler-clock';
 
 /** Maximum number of schedules one tick decides; the rest wait a tick. */
 const SCHEDULES_PER_TICK = 200;
+
+/**
+ * Number of schedules one tick decides at the same time, each in its own
+ * transaction (SKIP LOCKED keeps them apart). Each lane uses one database
+ * connection.
+ */
+const TICK_LANES = 4;
 
 /** Retry delays after a failed launch: 1 s doubling up to 60 s. */
 const RETRY_BASE_MS = 1000;
@@ -32,15 +41,16 @@ interface Retry {
 /**
  * The firing loop. Every tick it claims due schedules one at a time with
  * FOR UPDATE SKIP LOCKED. In one transaction per schedule it records the
- * decision of each due slot, launches the fired ones, and moves next_run_at
- * and runs_count on. It disables a schedule that has no slot left.
+ * decision of each due slot, stores the job runs of the fired ones, and
+ * moves next_run_at and runs_count on. After the commit it hands the new job
+ * runs to their queues. It disables a schedule that has no slot left.
  *
  * Any number of processes may run it at once. The row lock keeps two of
  * them off the same schedule; the primary key of schedule_slots keeps any
  * slot to one decision even if next_run_at were moved back onto a decided
- * slot. When a launch fails the transaction rolls back, nothing about the
- * slot is recorded, and this process retries it with a growing delay; the
- * launcher's idempotency per (schedule, slot) makes that retry safe.
+ * slot. A slot's decision and its job run commit together: when anything
+ * fails the transaction rolls back, neither exists, and this process retries
+ * the schedule with a growing delay.
  */
 @Injectable()
 export class SchedulerService
@@ -98,14 +108,22 @@ export class SchedulerService
   async tick(): Promise<string[]> {
     const now = this.clock.now();
     const claimed: string[] = [];
-    for (let index = 0; index < SCHEDULES_PER_TICK; index += 1) {
-      const exclude = [...claimed, ...this.waitingRetries(now)];
-      const id = await this.decideOne(now, exclude);
-      if (id === null) break;
-      claimed.push(id);
-    }
+    const lane = async (): Promise<void> => {
+      while (claimed.length < SCHEDULES_PER_TICK) {
+        const exclude = [...claimed, ...this.waitingRetries(now)];
+        const id = await this.decideOne(now, exclude);
+        if (id === null) return;
+        claimed.push(id);
+      }
+    };
+    // Every lane waits for its transactions, so a stop waits for all of them.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: TICK_LANES }, lane),
+    );
+    const failed = lanes.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
 
-    return claimed;
+    return [...new Set(claimed)];
   }
 
   private scheduleTick(): void {
@@ -133,18 +151,24 @@ export class SchedulerService
   ): Promise<string | null> {
     let claimedId: string | null = null;
     try {
-      return await this.transactions.run(
+      const decided = await this.transactions.run(
         async (manager) => {
           const schedule = await this.claim(manager, now, exclude);
           if (!schedule) return null;
 
           claimedId = schedule.id;
-          await this.decide(manager, schedule, now);
+          const launched = await this.decide(manager, schedule, now);
 
-          return schedule.id;
+          return { id: schedule.id, launched };
         },
         { userId: null, source: 'schedule' },
       );
+      if (decided === null) return null;
+
+      this.retries.delete(decided.id);
+      await this.launcher.dispatch(decided.launched);
+
+      return decided.id;
     } catch (error) {
       if (claimedId === null) throw error;
 
@@ -172,11 +196,12 @@ export class SchedulerService
     return manager.findOneByOrFail(Schedule, { id: rows[0].id });
   }
 
+  /** @returns the ids of the job runs created, to dispatch after commit. */
   private async decide(
     manager: EntityManager,
     schedule: Schedule,
     now: Date,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const plan = planDueSlots({
       spec: toSlotSpec(schedule),
       nextRunAt: schedule.nextRunAt as Date,
@@ -186,9 +211,14 @@ export class SchedulerService
       remainingRuns: remainingRuns(schedule),
     });
     const recorded = await this.record(manager, schedule.id, plan.decisions);
-    const fired = recorded.filter((decision) => decision.outcome === 'fired');
-    for (const decision of fired) {
-      await this.launch(manager, schedule, decision.slotAt);
+    const launched: string[] = [];
+    const fired: SlotDecision[] = [];
+    for (const decision of recorded) {
+      if (decision.outcome !== 'fired') continue;
+      const result = await this.launch(manager, schedule, decision.slotAt);
+      if (result === null) continue;
+      fired.push(decision);
+      if (result.created) launched.push(result.jobRunId);
     }
     this.reportNotFired(schedule, recorded);
 
@@ -203,12 +233,13 @@ export class SchedulerService
         ...(finished ? { enabled: false } : {}),
       },
     );
-    this.retries.delete(schedule.id);
     if (finished) {
       this.logger.log(
         `Schedule ${schedule.id} has no slot left after ${schedule.runsCount + fired.length} run(s); disabled`,
       );
     }
+
+    return launched;
   }
 
   /**
@@ -247,19 +278,60 @@ export class SchedulerService
     return decisions.filter((d) => inserted.has(d.slotAt.getTime()));
   }
 
+  /**
+   * Creates the job run of a fired slot in the scheduler's transaction.
+   *
+   * @returns null when the job was rejected as invalid, which turns the
+   *   slot into a missed one.
+   */
   private async launch(
     manager: EntityManager,
     schedule: Schedule,
     slotAt: Date,
-  ): Promise<void> {
-    const { jobRunId, created } = await this.launcher.launch(schedule, slotAt);
+  ): Promise<LaunchResult | null> {
+    const slot = [schedule.id, slotAt.toISOString()];
+    let result: LaunchResult;
+    try {
+      result = await this.launcher.launch(manager, schedule, slotAt);
+    } catch (error) {
+      if (!isRejection(error)) throw error;
+
+      await this.recordRejection(manager, schedule, slotAt, error);
+
+      return null;
+    }
+
     await manager.query(
       `UPDATE schedule_slots SET job_run_id = $3
        WHERE schedule_id = $1 AND slot_at = $2`,
-      [schedule.id, slotAt.toISOString(), jobRunId],
+      [...slot, result.jobRunId],
     );
     this.logger.log(
-      `Schedule ${schedule.id} fired slot ${slotAt.toISOString()} as job run ${jobRunId}${created ? '' : ' (existing)'}`,
+      `Schedule ${schedule.id} fired slot ${slotAt.toISOString()} as job run ${result.jobRunId}${result.created ? '' : ' (existing)'}`,
+    );
+
+    return result;
+  }
+
+  /**
+   * A job the job framework rejects would be rejected on every retry (its
+   * type, payload or queue no longer pass, for instance after a change of
+   * configuration), so the slot is recorded as missed with the reason.
+   */
+  private async recordRejection(
+    manager: EntityManager,
+    schedule: Schedule,
+    slotAt: Date,
+    error: DomainError,
+  ): Promise<void> {
+    const reason = `job rejected: ${error.message}`;
+    await manager.query(
+      `UPDATE schedule_slots SET outcome = 'missed', reason = $3
+       WHERE schedule_id = $1 AND slot_at = $2`,
+      [schedule.id, slotAt.toISOString(), reason],
+    );
+    this.logger.error(
+      `Schedule ${schedule.id}: slot ${slotAt.toISOString()} recorded as missed, ${reason}`,
     );
   }
 
@@ -288,6 +360,14 @@ export class SchedulerService
       .filter(([, retry]) => retry.at > now.getTime())
       .map(([id]) => id);
   }
+}
+
+/** Tells whether the job framework rejected the job itself (400 or 413). */
+function isRejection(error: unknown): error is DomainError {
+  return (
+    error instanceof DomainError &&
+    (error.kind === 'invalid' || error.kind === 'too-large')
+  );
 }
 
 function describe(error: unknown): string {

@@ -150,4 +150,9 @@ export class SchedulesController {
   slots(@Param('id', ParseUUIDPipe) id: string, @Query() query: PageQueryDto) {
     return this.schedules.slots(id, query);
   }
+
+  @Get(':id/runs')
+  runs(@Param('id', ParseUUIDPipe) id: string, @Query() query: PageQueryDto) {
+    return this.schedules.runs(id, query);
+  }
 }

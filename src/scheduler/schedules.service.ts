@@ -10,6 +10,8 @@ import { AuditedTransactionService } from '../audit/audited-transaction.service'
 import { conflict, notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import { Environment } from '../config/environment';
+import { JobRun } from '../jobs/job-run.entity';
+import { JobRunResponseDto, toJobRunResponse } from '../jobs/job-run.mapper';
 import { Schedule, ScheduleKind } from './schedule.entity';
 import {
   ScheduleCreateDto,
@@ -28,6 +30,7 @@ import { firstSlotFrom, takeSlots } from './schedule-slots';
 import { remainingRuns, toSlotSpec } from './schedule-spec';
 import {
   SCHEDULED_JOB_VALIDATOR,
+  type ScheduledJob,
   type ScheduledJobValidator,
 } from './scheduled-job-validator';
 import { SCHEDULER_CLOCK, type SchedulerClock } from './scheduler-clock';
@@ -68,7 +71,8 @@ export class SchedulesService {
   async create(input: ScheduleCreateDto): Promise<ScheduleResponseDto> {
     const draft = this.draftOf(input, null);
     const payload = input.payload ?? {};
-    await this.check(draft, { type: input.type, payload }, input.runAt != null);
+    const job = { type: input.type, payload, queue: input.queue ?? null };
+    await this.check(draft, job, input.runAt != null);
 
     const schedule = await this.transactions.run(async (manager) => {
       await this.assertNameFree(manager, input.name);
@@ -147,10 +151,13 @@ export class SchedulesService {
       const current = await this.lock(manager, id);
       const draft = this.draftOf(input, current);
       const jobChanged =
-        input.type !== undefined || input.payload !== undefined;
+        input.type !== undefined ||
+        input.payload !== undefined ||
+        input.queue !== undefined;
       const job = {
         type: input.type ?? current.type,
         payload: input.payload ?? current.payload,
+        queue: input.queue === undefined ? current.queue : input.queue,
       };
       await this.check(draft, jobChanged ? job : null, input.runAt != null);
       if (input.name !== undefined && input.name !== current.name) {
@@ -264,6 +271,38 @@ export class SchedulesService {
   }
 
   /**
+   * Lists the job runs the schedule created, newest first, each with the
+   * slot it was fired for (`scheduledFor`).
+   */
+  async runs(
+    id: string,
+    query: PageQueryDto,
+  ): Promise<Page<JobRunResponseDto>> {
+    await this.find(this.dataSource.manager, id);
+    const builder = this.dataSource.manager
+      .createQueryBuilder(JobRun, 'run')
+      .where('run.scheduleId = :id', { id })
+      .orderBy('run.createdAt', 'DESC')
+      .addOrderBy('run.id', 'DESC')
+      .limit(query.limit + 1);
+    if (query.cursor) {
+      const [createdAt, runId] = decodeCursor(query.cursor, 2);
+      builder.andWhere('(run.createdAt, run.id) < (:createdAt, :runId)', {
+        createdAt,
+        runId,
+      });
+    }
+    const rows = await builder.getMany();
+
+    return toPage(
+      rows,
+      query.limit,
+      (row) => [row.createdAt.toISOString(), row.id],
+      toJobRunResponse,
+    );
+  }
+
+  /**
    * Sets next_run_at to the first undecided slot at or after `from`, or to
    * null when the schedule is paused or has no slot left. Starting after the
    * latest decided slot means a timing changed several times in a row never
@@ -302,7 +341,7 @@ export class SchedulesService {
   /** Checks the timing rules, and the job when `job` is given. */
   private async check(
     draft: TimingDraft,
-    job: { type: string; payload: unknown } | null,
+    job: ScheduledJob | null,
     runAtGiven: boolean,
   ): Promise<void> {
     const errors = timingErrors(draft, {
@@ -311,7 +350,7 @@ export class SchedulesService {
       runAtGiven,
     });
     if (job) {
-      errors.push(...(await this.validator.validate(job.type, job.payload)));
+      errors.push(...(await this.validator.validate(job)));
     }
     if (errors.length > 0) throw new BadRequestException(errors);
   }

@@ -39,7 +39,7 @@ describe('SchedulerService', () => {
       .http()
       .post('/schedules')
       .set(...bearer(operator.token))
-      .send({ name: uniqueName('fire'), type: 'cleanup', ...body })
+      .send({ name: uniqueName('fire'), type: 'system.noop', ...body })
       .expect(201);
     created.push(response.body.id);
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { logLevels } from '../../src/app.setup';
 import { Environment, validateEnvironment } from '../../src/config/environment';
+import { JobSubmissionService } from '../../src/jobs/job-submission.service';
+import { JobSubmissionLauncher } from '../../src/scheduler/job-submission-launcher';
 import type { Schedule } from '../../src/scheduler/schedule.entity';
 import {
   LaunchResult,
@@ -23,9 +26,11 @@ export interface LaunchCall {
 }
 
 /**
- * A launcher that records every call and, like the UNIQUE (schedule_id,
- * scheduled_for) key of job_runs, returns the existing job run when a slot is
- * launched again. Shared by several schedulers, it stands for one database.
+ * A launcher that records every call and returns the existing job run when a
+ * slot is launched again, like the UNIQUE (schedule_id, scheduled_for) key of
+ * job_runs. Its runs outlive a rolled-back transaction, which makes it the
+ * harder case for the scheduler. Shared by several schedulers, it stands for
+ * one database.
  */
 export class FakeLauncher implements ScheduledJobLauncher {
   readonly calls: LaunchCall[] = [];
@@ -34,7 +39,14 @@ export class FakeLauncher implements ScheduledJobLauncher {
   readonly failAfterCreate = new Set<string>();
   private gate: Promise<void> | null = null;
 
-  async launch(schedule: Schedule, slotAt: Date): Promise<LaunchResult> {
+  /** Job run ids handed over after a commit, in order. */
+  readonly dispatched: string[] = [];
+
+  async launch(
+    _manager: EntityManager,
+    schedule: Schedule,
+    slotAt: Date,
+  ): Promise<LaunchResult> {
     const key = `${schedule.id}|${slotAt.toISOString()}`;
     this.calls.push({ scheduleId: schedule.id, slotAt: slotAt.toISOString() });
     if (this.gate) await this.gate;
@@ -47,6 +59,12 @@ export class FakeLauncher implements ScheduledJobLauncher {
     }
 
     return { jobRunId, created: existing === undefined };
+  }
+
+  dispatch(jobRunIds: string[]): Promise<void> {
+    this.dispatched.push(...jobRunIds);
+
+    return Promise.resolve();
   }
 
   /** Makes launches wait until the returned function is called. */
@@ -86,10 +104,33 @@ export class FakeClock implements SchedulerClock {
   }
 }
 
+/** Wraps the real launcher of a scheduler process. */
+export type LauncherWrapper = (
+  real: JobSubmissionLauncher,
+) => ScheduledJobLauncher;
+
 /**
- * A worker-side process running only the scheduler, with a fake launcher and
- * a given clock. With `tickMs` 0 (the default) its timer is off and the test
- * ticks it by hand.
+ * Throws after the real launcher stored the job run of each slot in
+ * `failAfter` once, as a scheduler that fails later in its transaction.
+ */
+export function failingAfterLaunch(failAfter: Set<string>): LauncherWrapper {
+  return (real) => ({
+    async launch(manager, schedule, slotAt) {
+      const result = await real.launch(manager, schedule, slotAt);
+      if (failAfter.delete(`${schedule.id}|${slotAt.toISOString()}`)) {
+        throw new Error(`Slot ${slotAt.toISOString()} failed after its launch`);
+      }
+
+      return result;
+    },
+    dispatch: (jobRunIds) => real.dispatch(jobRunIds),
+  });
+}
+
+/**
+ * A worker-side process running only the scheduler, with a given launcher
+ * (a fake, or a wrapper of the real one) and clock. With `tickMs` 0 (the
+ * default) its timer is off and the test ticks it by hand.
  */
 export class SchedulerProcess {
   private constructor(
@@ -98,7 +139,7 @@ export class SchedulerProcess {
   ) {}
 
   static async start(
-    launcher: FakeLauncher,
+    launcher: ScheduledJobLauncher | LauncherWrapper,
     clock: SchedulerClock,
     tickMs = 0,
   ): Promise<SchedulerProcess> {
@@ -113,7 +154,13 @@ export class SchedulerProcess {
       ],
     })
       .overrideProvider(SCHEDULED_JOB_LAUNCHER)
-      .useValue(launcher)
+      .useFactory({
+        factory: (dataSource: DataSource, submission: JobSubmissionService) =>
+          typeof launcher === 'function'
+            ? launcher(new JobSubmissionLauncher(dataSource, submission))
+            : launcher,
+        inject: [DataSource, JobSubmissionService],
+      })
       .overrideProvider(SCHEDULER_CLOCK)
       .useValue(clock)
       .overrideProvider(Environment)
