@@ -18,6 +18,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { RequireRole } from '../auth/auth.decorators';
+import { JobRunResponseDto } from '../jobs/job-run.mapper';
 import { PageQueryDto } from '../common/pagination';
 import {
   ApiErrorResponse,
@@ -152,6 +153,11 @@ export class SchedulesController {
   }
 
   @Get(':id/runs')
+  @ApiOperation({
+    summary: 'Job runs a schedule created, newest first',
+    description: 'scheduledFor of each run is the slot it was fired for.',
+  })
+  @ApiPageResponse(JobRunResponseDto)
   runs(@Param('id', ParseUUIDPipe) id: string, @Query() query: PageQueryDto) {
     return this.schedules.runs(id, query);
   }

@@ -54,6 +54,7 @@ const DOCUMENTED_OPERATIONS = [
   'POST /schedules/{id}/resume',
   'GET /schedules/{id}/next',
   'GET /schedules/{id}/slots',
+  'GET /schedules/{id}/runs',
 ];
 
 interface Operation {
