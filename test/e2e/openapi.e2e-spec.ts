@@ -1,4 +1,4 @@
-import { TestApp } from '../support/test-app';
+import { bearer, TestApp, uniqueName } from '../support/test-app';
 
 /** Operations the document must describe, one `METHOD /path` per line. */
 const DOCUMENTED_OPERATIONS = [
@@ -163,6 +163,97 @@ describe('OpenAPI document', () => {
       nullable: true,
     });
     expect(schemas.ScheduleUpdateDto.properties.cron).toBeDefined();
+  });
+
+  /** Checks that a real response has exactly the fields its schema lists. */
+  function expectFieldsOf(schemaName: string, body: Record<string, unknown>) {
+    const schema = (
+      document.components as unknown as {
+        schemas: Record<
+          string,
+          { properties: Record<string, unknown>; required?: string[] }
+        >;
+      }
+    ).schemas[schemaName];
+    const documented = Object.keys(schema.properties);
+
+    expect(
+      Object.keys(body).filter((key) => !documented.includes(key)),
+    ).toEqual([]);
+    expect((schema.required ?? []).filter((key) => !(key in body))).toEqual([]);
+  }
+
+  it('documents the fields that history responses have', async () => {
+    const editor = bearer((await app.createUser('editor')).token);
+    const author = await app
+      .http()
+      .post('/authors')
+      .set(...editor)
+      .send({ name: uniqueName('author') })
+      .expect(201);
+    const id = author.body.id as string;
+    await app
+      .http()
+      .patch(`/authors/${id}`)
+      .set(...editor)
+      .send({ name: uniqueName('renamed') })
+      .expect(200);
+
+    const versions = await app
+      .http()
+      .get(`/history/authors/${id}`)
+      .set(...editor)
+      .expect(200);
+    const detail = await app
+      .http()
+      .get(`/history/authors/${id}/versions/1`)
+      .set(...editor)
+      .expect(200);
+    const revision = await app
+      .http()
+      .get(`/revisions/${versions.body.items[0].revisionId}`)
+      .set(...editor)
+      .expect(200);
+
+    expectFieldsOf('VersionResponseDto', versions.body.items[0]);
+    expectFieldsOf('VersionDetailResponseDto', detail.body);
+    expectFieldsOf('RevisionResponseDto', revision.body);
+    expectFieldsOf('RevisionVersionDto', revision.body.versions[0]);
+  });
+
+  it('documents the fields that job and schedule responses have', async () => {
+    const operator = bearer((await app.createUser('operator')).token);
+    const submitted = await app
+      .http()
+      .post('/jobs')
+      .set(...operator)
+      .send({ type: 'system.noop', payload: {}, delayMs: 3_600_000 })
+      .expect(202);
+    const job = await app
+      .http()
+      .get(`/jobs/${submitted.body.id}`)
+      .set(...operator)
+      .expect(200);
+    const schedule = await app
+      .http()
+      .post('/schedules')
+      .set(...operator)
+      .send({
+        name: uniqueName('schedule'),
+        type: 'system.noop',
+        cron: '0 3 * * *',
+      })
+      .expect(201);
+    const queues = await app
+      .http()
+      .get('/queues')
+      .set(...operator)
+      .expect(200);
+
+    expectFieldsOf('JobRunResponseDto', submitted.body);
+    expectFieldsOf('JobRunResponseDto', job.body);
+    expectFieldsOf('ScheduleResponseDto', schedule.body);
+    expectFieldsOf('QueueStatusDto', queues.body.items[0]);
   });
 
   it('declares the bearer scheme', () => {
