@@ -4,6 +4,7 @@ import { Catalog1796256002000 } from './1796256002000-catalog';
 import { AuditIntegrity1796256030000 } from './1796256030000-audit-integrity';
 import { Schedules1796256040000 } from './1796256040000-schedules';
 import { Jobs1796256020000 } from './1796256020000-jobs';
+import { JobWorkers1796256050000 } from './1796256050000-job-workers';
 
 /** Every migration, in the order they apply. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Jobs1796256020000,
   AuditIntegrity1796256030000,
   Schedules1796256040000,
+  JobWorkers1796256050000,
 ];

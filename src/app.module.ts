@@ -3,9 +3,11 @@ import { QueueDashboardModule } from './admin/queue-dashboard.module';
 import { AuditCaptureModule } from './audit/audit-capture.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
+import { AuditIntegrityApiModule } from './audit/integrity/audit-integrity-api.module';
 import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { CatalogImportModule } from './catalog/import/catalog-import.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -44,12 +46,21 @@ const API_MODULES: Type[] = [
   AuditExportModule,
   SchedulerModule,
   JobsModule,
-  AuditIntegrityModule,
+  AuditIntegrityApiModule,
   QueueDashboardModule,
 ];
 
-/** Modules that run jobs and schedules. */
-const WORKER_MODULES: Type[] = [WorkerModule, SchedulerWorkerModule];
+/**
+ * Modules that run jobs and schedules, with every module that declares job
+ * types: a worker-only process knows only the types of the modules it imports.
+ */
+const WORKER_MODULES: Type[] = [
+  WorkerModule,
+  SchedulerWorkerModule,
+  CatalogImportModule,
+  AuditExportModule,
+  AuditIntegrityModule,
+];
 
 @Module({})
 export class AppModule {

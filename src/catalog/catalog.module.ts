@@ -6,18 +6,13 @@ import { AuthorsService } from './authors.service';
 import { Book } from './book.entity';
 import { BooksController } from './books.controller';
 import { BooksService } from './books.service';
-import { CatalogImportJob } from './import/catalog-import.job';
-import { CatalogImportService } from './import/catalog-import.service';
+import { CatalogImportModule } from './import/catalog-import.module';
 
+/** The catalog REST API; imports the catalog.import job type. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Author, Book])],
+  imports: [TypeOrmModule.forFeature([Author, Book]), CatalogImportModule],
   controllers: [AuthorsController, BooksController],
-  providers: [
-    AuthorsService,
-    BooksService,
-    CatalogImportService,
-    CatalogImportJob,
-  ],
+  providers: [AuthorsService, BooksService],
   exports: [AuthorsService, BooksService],
 })
 export class CatalogModule {}

@@ -61,7 +61,12 @@ const UNAVAILABLE_CODES = new Set([
 
 /** Returns true for errors that mean PostgreSQL or Redis cannot be reached. */
 export function isUnavailableError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Not `instanceof Error`: socket errors may come from another realm (a VM
+  // context such as a test sandbox), where that check fails.
+  if (typeof error !== 'object' || error === null) return false;
+  if (typeof (error as { message?: unknown }).message !== 'string') {
+    return false;
+  }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)) {
@@ -70,7 +75,7 @@ export function isUnavailableError(error: unknown): boolean {
   }
 
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|getaddrinfo|ECONNREFUSED|MaxRetriesPerRequest/i.test(
-    error.message,
+    (error as Error).message,
   );
 }
 
@@ -126,6 +131,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const mapped = this.fromQueryError(exception);
       if (mapped) return mapped;
     }
+    if (isTooDeep(exception)) {
+      return this.body(400, ['Request body is nested too deeply']);
+    }
     if (isUnavailableError(exception)) {
       return this.body(503, [
         'A dependency (PostgreSQL or Redis) is unavailable; retry later',
@@ -141,6 +149,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     let message: string[];
     if (typeof payload === 'string') {
       message = [payload];
+    } else if (isHealthResult(payload)) {
+      message = Object.entries(payload.error).map(
+        ([name, result]) =>
+          `${name} is down` + (result.message ? `: ${result.message}` : ''),
+      );
     } else {
       const raw = (payload as { message?: unknown }).message;
       if (Array.isArray(raw)) message = raw.map((item) => `${item}`);
@@ -165,12 +178,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
         return this.body(409, [`Conflict with a related record: ${detail}`]);
       case '23514':
       case '23502':
-      case '22P02':
-      case '22003':
-      case '22007':
-      case '22008':
-        return this.body(400, [error.message]);
+        return this.body(400, [`Invalid value: ${error.message}`]);
       default:
+        // Class 22 is "data exception": a value PostgreSQL cannot store or
+        // compare, such as a NUL character or an out-of-range date.
+        if (driverError.code.startsWith('22')) {
+          return this.body(400, [`Invalid value: ${error.message}`]);
+        }
+
         return undefined;
     }
   }
@@ -194,5 +209,29 @@ function isBodyParserError(error: unknown): error is BodyParserError {
     typeof candidate.status === 'number' &&
     candidate.status >= 400 &&
     candidate.status < 500
+  );
+}
+
+/** Validation of a body nested thousands of levels deep overflows the stack. */
+function isTooDeep(error: unknown): boolean {
+  return (
+    error instanceof RangeError &&
+    error.message.includes('Maximum call stack size exceeded')
+  );
+}
+
+interface HealthResult {
+  status: string;
+  error: Record<string, { status: string; message?: string }>;
+}
+
+/** The body of @nestjs/terminus's 503: the checks that failed, by name. */
+function isHealthResult(payload: object): payload is HealthResult {
+  const candidate = payload as Partial<HealthResult>;
+
+  return (
+    typeof candidate.status === 'string' &&
+    typeof candidate.error === 'object' &&
+    candidate.error !== null
   );
 }

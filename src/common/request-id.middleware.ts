@@ -23,7 +23,7 @@ export class RequestIdMiddleware implements NestMiddleware {
     request.headers['x-request-id'] = requestId;
     response.setHeader('X-Request-Id', requestId);
 
-    const comment = request.header('x-audit-comment');
+    const comment = decodeHeader(request.header('x-audit-comment'));
     if (comment !== undefined && comment.length > MAX_COMMENT_LENGTH) {
       next(
         new BadRequestException([
@@ -43,4 +43,16 @@ export class RequestIdMiddleware implements NestMiddleware {
       () => next(),
     );
   }
+}
+
+/**
+ * Node reads header bytes as Latin-1, so UTF-8 text arrives mangled. Returns
+ * the UTF-8 reading when the bytes are valid UTF-8, else the text as sent.
+ */
+function decodeHeader(value: string | undefined): string | undefined {
+  if (value === undefined || !/[\u0080-\u00ff]/.test(value)) return value;
+
+  const decoded = Buffer.from(value, 'latin1').toString('utf8');
+
+  return decoded.includes('\ufffd') ? value : decoded;
 }

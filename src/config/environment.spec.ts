@@ -97,6 +97,10 @@ describe(validateEnvironment.name, () => {
     ['AUDIT_SEAL_BATCH_SIZE', '0', 'AUDIT_SEAL_BATCH_SIZE'],
     ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE'],
     ['METRICS_PUBLIC', 'yes', 'METRICS_PUBLIC="yes"'],
+    ['WORKER_HEARTBEAT_MS', '50', 'WORKER_HEARTBEAT_MS'],
+    ['WORKER_LOCK_MS', '999', 'WORKER_LOCK_MS'],
+    ['RECONCILE_INTERVAL_MS', '-1', 'RECONCILE_INTERVAL_MS'],
+    ['SHUTDOWN_GRACE_MS', 'soon', 'SHUTDOWN_GRACE_MS'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(expected);
   });
@@ -128,6 +132,26 @@ describe(validateEnvironment.name, () => {
 
     expect(environment.AUDIT_SEAL_SETTLE_MS).toBe(0);
     expect(environment.AUDIT_SEAL_BATCH_SIZE).toBe(500);
+  });
+
+  it('defaults and converts the fault-handling settings', () => {
+    const defaults = validateEnvironment({});
+    expect(defaults.WORKER_HEARTBEAT_MS).toBe(5000);
+    expect(defaults.WORKER_LOCK_MS).toBe(30_000);
+    expect(defaults.RECONCILE_INTERVAL_MS).toBe(30_000);
+    expect(defaults.SHUTDOWN_GRACE_MS).toBe(10_000);
+
+    const environment = validateEnvironment({
+      WORKER_HEARTBEAT_MS: '250',
+      WORKER_LOCK_MS: '2000',
+      RECONCILE_INTERVAL_MS: '0',
+      SHUTDOWN_GRACE_MS: '1500',
+    });
+
+    expect(environment.WORKER_HEARTBEAT_MS).toBe(250);
+    expect(environment.WORKER_LOCK_MS).toBe(2000);
+    expect(environment.RECONCILE_INTERVAL_MS).toBe(0);
+    expect(environment.SHUTDOWN_GRACE_MS).toBe(1500);
   });
 
   it('lists every invalid variable at once', () => {

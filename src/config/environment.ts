@@ -208,6 +208,48 @@ export class Environment {
   WORKER_ID = `${hostname()}:${process.pid}`;
 
   /**
+   * How often a worker process records in job_workers that it is alive. A
+   * worker silent for three intervals is dead, and its active attempts are
+   * marked stalled.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  WORKER_HEARTBEAT_MS = 5000;
+
+  /**
+   * BullMQ lock of an active job, renewed at half this period; a job whose
+   * lock expires is handed to another worker, and stalled jobs are looked
+   * for at this interval.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  WORKER_LOCK_MS = 30_000;
+
+  /**
+   * How often a worker process compares the pending job runs of PostgreSQL
+   * with Redis and enqueues what Redis lost; it also runs at start-up. 0
+   * runs it at start-up only.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  RECONCILE_INTERVAL_MS = 30_000;
+
+  /**
+   * On SIGTERM, how long a worker lets active jobs finish before it records
+   * them as interrupted and hands them back to the queue.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  /**
    * Age a revision must reach before the sealing step chains it, so that
    * lower ids still committing are usually sealed before higher ones.
    */

@@ -1,6 +1,13 @@
-import { Controller, Get, Inject } from '@nestjs/common';
 import {
-  HealthCheck,
+  Controller,
+  Get,
+  Inject,
+  Logger,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import {
+  HealthCheckResult,
   HealthCheckService,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
@@ -12,6 +19,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import type { Response } from 'express';
 import type IORedis from 'ioredis';
 import { Public } from '../auth/auth.decorators';
 import { REDIS_CLIENT } from '../redis/redis.module';
@@ -37,6 +45,8 @@ const HEALTH_SCHEMA = {
 @SkipThrottle()
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -44,26 +54,43 @@ export class HealthController {
     @Inject(REDIS_CLIENT) private readonly redis: IORedis,
   ) {}
 
-  /** Returns 200 when PostgreSQL and Redis answer, 503 naming the one down. */
+  /**
+   * Returns 200 when PostgreSQL and Redis answer, else 503; either way the
+   * body is the check result, `{status, info, error, details}`, whose
+   * `error` names each dependency that is down.
+   */
   @Get()
   @Public()
-  @HealthCheck()
   @ApiOperation({ summary: 'Whether PostgreSQL and Redis answer' })
   @ApiOkResponse({ description: 'Both respond', schema: HEALTH_SCHEMA })
   @ApiServiceUnavailableResponse({
     description: 'One is down; `error` names it',
     schema: HEALTH_SCHEMA,
   })
-  check() {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
-      () =>
-        this.indicators
-          .check('redis')
-          .attempt(async () => {
-            await this.redis.ping();
-          })
-          .withTimeout(CHECK_TIMEOUT_MS),
-    ]);
+  async check(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () =>
+          this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+        () =>
+          this.indicators
+            .check('redis')
+            .attempt(async () => {
+              await this.redis.ping();
+            })
+            .withTimeout(CHECK_TIMEOUT_MS),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const result = error.getResponse() as HealthCheckResult;
+      this.logger.warn(
+        `Health check failed; down: ${Object.keys(result.error ?? {}).join(', ')}`,
+      );
+      response.status(503);
+
+      return result;
+    }
   }
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { bearer, TestApp, TestUser, uniqueName } from '../support/test-app';
+
+const execFileAsync = promisify(execFile);
 
 describe('Catalog', () => {
   let app: TestApp;
@@ -7,7 +13,7 @@ describe('Catalog', () => {
   let otherEditor: TestUser;
 
   beforeAll(async () => {
-    app = await TestApp.start({}, { BODY_LIMIT_BYTES: '4096' });
+    app = await TestApp.start({}, { BODY_LIMIT_BYTES: '16384' });
     editor = await app.createUser('editor');
     otherEditor = await app.createUser('editor');
   });
@@ -36,6 +42,40 @@ describe('Catalog', () => {
       .expect(201);
 
     return response.body;
+  }
+
+  /**
+   * POSTs JSON with curl and returns the created id. curl sends header bytes
+   * as given, while Node's HTTP clients re-encode non-ASCII header values.
+   */
+  async function postWithCurl(
+    path: string,
+    body: object,
+    headers: Record<string, string>,
+  ): Promise<string> {
+    const server = app.app.getHttpServer() as Server;
+    if (!server.listening) {
+      await new Promise<void>((resolve) =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
+    }
+    const { port } = server.address() as AddressInfo;
+    const headerArgs = Object.entries({
+      ...headers,
+      Authorization: `Bearer ${editor.token}`,
+      'Content-Type': 'application/json',
+    }).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+    const { stdout } = await execFileAsync('curl', [
+      '-s',
+      '-X',
+      'POST',
+      ...headerArgs,
+      '-d',
+      JSON.stringify(body),
+      `http://127.0.0.1:${port}${path}`,
+    ]);
+
+    return (JSON.parse(stdout) as { id: string }).id;
   }
 
   async function countRows(table: 'books' | 'authors'): Promise<number> {
@@ -280,6 +320,37 @@ describe('Catalog', () => {
       expect(await countVersions()).toBe(versions);
     });
 
+    it('a NUL character with 400', async () => {
+      const authors = await countRows('authors');
+
+      const response = await app
+        .http()
+        .post('/authors')
+        .set(...bearer(editor.token))
+        .send({ name: 'nul\u0000name' })
+        .expect(400);
+
+      expect(response.body.message[0]).toContain('Invalid value');
+      expect(await countRows('authors')).toBe(authors);
+    });
+
+    it('a body nested too deeply with 400', async () => {
+      const books = await countRows('books');
+      let tags: unknown = ['deep'];
+      for (let depth = 0; depth < 3000; depth++) tags = [tags];
+
+      const response = await app
+        .http()
+        .post('/books')
+        .set(...bearer(editor.token))
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ title: 'Deep', authorId: author.id, tags }))
+        .expect(400);
+
+      expect(response.body.statusCode).toBe(400);
+      expect(await countRows('books')).toBe(books);
+    });
+
     it('a body over the limit with 413', async () => {
       const books = await countRows('books');
 
@@ -287,7 +358,7 @@ describe('Catalog', () => {
         .http()
         .post('/books')
         .set(...bearer(editor.token))
-        .send({ title: 'x'.repeat(8000), authorId: author.id })
+        .send({ title: 'x'.repeat(20000), authorId: author.id })
         .expect(413);
 
       expect(response.body.statusCode).toBe(413);
@@ -374,6 +445,26 @@ describe('Catalog', () => {
         .set(...bearer(editor.token))
         .expect(400);
     });
+  });
+
+  it('stores a UTF-8 X-Audit-Comment as sent', async () => {
+    const comment = 'première édition 📚';
+
+    const id = await postWithCurl(
+      '/authors',
+      { name: uniqueName('accented') },
+      {
+        'X-Audit-Comment': comment,
+      },
+    );
+
+    const [revision] = await app.query(
+      `SELECT r.comment FROM audit_revision r
+       JOIN audit_version v ON v.revision_id = r.id
+       WHERE v.entity_type = 'authors' AND v.entity_id = $1`,
+      [id],
+    );
+    expect(revision.comment).toBe(comment);
   });
 
   it('creates no version for an update that changes nothing', async () => {

@@ -122,7 +122,10 @@ const START = `
   )
   SELECT id, payload, timeout_ms FROM started`;
 
-/* Finishes attempts, moving each run to its next state. */
+/*
+ * Finishes attempts, moving each run to its next state. An interrupted
+ * attempt (the worker shut down) does not use up one of the run's attempts.
+ */
 const FINISH = `
   WITH ${CONTEXT},
   input AS (
@@ -137,6 +140,8 @@ const FINISH = `
     SET status = i.run_status, result = i.result, error = i.error,
       progress = coalesce(i.progress, r.progress),
       run_at = coalesce(i.next_run_at, r.run_at),
+      max_attempts = r.max_attempts + CASE WHEN i.attempt_status =
+        'interrupted' THEN 1 ELSE 0 END,
       finished_at = CASE WHEN i.run_status IN ('completed', 'failed',
         'cancelled') THEN i.at END,
       updated_at = i.at

@@ -20,6 +20,8 @@ import {
 
 /** Abort reason when an operator cancels a running job. */
 export const CANCEL_REASON = 'cancelled';
+/** Abort reason when the worker shuts down before the job finished. */
+export const SHUTDOWN_REASON = 'shutdown';
 const TIMEOUT_REASON = 'timeout';
 /** Wait before trying again a job whose start PostgreSQL could not record. */
 const DATABASE_RETRY_MS = 5_000;
@@ -102,8 +104,13 @@ export class JobProcessor {
       case 'cancelled':
         this.logger.log(`Cancelled ${label} after ${duration} ms`);
         throw new UnrecoverableError(outcome.error?.message);
-      case 'failed':
-      case 'interrupted': {
+      case 'interrupted':
+        // Back to the queue at once, for another worker; BullMQ counts no
+        // failed attempt, and the run got one attempt more in PostgreSQL.
+        this.logger.warn(`Interrupted ${label} after ${duration} ms: shutdown`);
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      case 'failed': {
         const retry = outcome.runStatus === 'delayed';
         this.logger.warn(
           `Failed ${label} after ${duration} ms` +
@@ -198,6 +205,15 @@ export class JobProcessor {
           runStatus: 'cancelled',
           error: { message: 'Cancelled while running' },
           progress: progress.last,
+        };
+      }
+      if (signal.aborted && signal.reason === SHUTDOWN_REASON) {
+        return {
+          attemptStatus: 'interrupted',
+          runStatus: 'queued',
+          error: { message: 'Interrupted: the worker shut down' },
+          progress: progress.last,
+          nextRunAt: new Date(),
         };
       }
       if (signal.aborted && signal.reason === TIMEOUT_REASON) {

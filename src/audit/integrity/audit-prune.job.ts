@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import { JobTypeHandler } from '../../jobs/job-type-handler.decorator';
+import type { JobContext, JobHandler } from '../../jobs/job-type';
+import { UnrecoverableJobError } from '../../jobs/job-type';
+import { AuditPruneDto } from './audit-integrity.dto';
+import {
+  AuditPruneResult,
+  AuditRetentionService,
+} from './audit-retention.service';
+
+/** Applies a retention rule to audit_version, recording what it removes. */
+@JobTypeHandler({
+  name: 'audit.prune',
+  payload: AuditPruneDto,
+  description:
+    'Removes audit versions beyond the newest keepLast of each object and/or ' +
+    'older than olderThanDays, optionally of one entity type; the removal ' +
+    'is itself recorded and sealed.',
+})
+export class AuditPruneJob implements JobHandler<AuditPruneDto> {
+  private readonly logger = new Logger(AuditPruneJob.name);
+
+  constructor(private readonly retention: AuditRetentionService) {}
+
+  check(payload: AuditPruneDto): string[] {
+    if (payload.keepLast === undefined && payload.olderThanDays === undefined) {
+      return ['payload needs keepLast, olderThanDays or both'];
+    }
+
+    return [];
+  }
+
+  async run(
+    payload: AuditPruneDto,
+    context: JobContext,
+  ): Promise<AuditPruneResult> {
+    if (this.check(payload).length > 0) {
+      throw new UnrecoverableJobError(this.check(payload).join('; '));
+    }
+    const result = await this.retention.prune(payload);
+    this.logger.log(
+      `Job run ${context.jobRunId} pruned ${result.pruned} versions ` +
+        `(revision ${result.revisionId ?? 'none'})`,
+    );
+
+    return result;
+  }
+}
