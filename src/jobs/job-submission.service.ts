@@ -5,7 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
-import { DomainError, invalid, tooLarge } from '../common/errors';
+import { conflict, DomainError, invalid, tooLarge } from '../common/errors';
 import { Environment } from '../config/environment';
 import { JobSubmitDto } from './job.dto';
 import { JobQueues, QueuedJobData } from './job-queues.service';
@@ -236,10 +236,13 @@ export class JobSubmissionService {
     const runs = await manager.findBy(JobRun, { id: In(ids) });
     const byId = new Map(runs.map((run) => [run.id, run]));
 
-    return ids.map((id, index) => ({
-      run: byId.get(id) as JobRun,
-      created: insertedIds.has(prepared[index].id),
-    }));
+    return ids.map((id, index) => {
+      const run = byId.get(id) as JobRun;
+      const created = insertedIds.has(prepared[index].id);
+      if (!created) assertSameRequest(run, prepared[index]);
+
+      return { run, created };
+    });
   }
 
   /** Finds the job a conflicting insert collided with. */
@@ -403,4 +406,37 @@ async function withTimeout<T>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Rejects an idempotency key reused for a different job: silently returning
+ * the first job would drop the second request.
+ */
+function assertSameRequest(existing: JobRun, request: PreparedRun): void {
+  if (!request.idempotency_key) return;
+
+  const same =
+    existing.type === request.type &&
+    existing.submittedBy === request.submitted_by &&
+    canonicalJson(existing.payload) === canonicalJson(request.payload);
+  if (!same) {
+    throw conflict(
+      `idempotencyKey "${request.idempotency_key}" was already used by job ` +
+        `${existing.id} with a different type, payload or submitter; ` +
+        'use a new key for a new job',
+    );
+  }
+}
+
+/** JSON text with object keys sorted, so equal values compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(
+          Object.entries(item as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
+      : item,
+  );
 }

@@ -315,11 +315,34 @@ describe('Jobs with a worker', () => {
       idempotencyKey,
     });
     const second = await submit(
-      { type: 'system.noop', payload: { sleepMs: 1 }, idempotencyKey },
+      { type: 'system.noop', payload: {}, idempotencyKey },
       200,
     );
 
     expect(second.id).toBe(first.id);
+    const rows = await app.query(
+      'SELECT id FROM job_runs WHERE idempotency_key = $1',
+      [idempotencyKey],
+    );
+    expect(rows).toHaveLength(1);
+  });
+
+  it('rejects an idempotency key reused for another job', async () => {
+    const idempotencyKey = uniqueName('key');
+    const first = await submit({
+      type: 'system.noop',
+      payload: {},
+      idempotencyKey,
+    });
+
+    const response = await app
+      .http()
+      .post('/jobs')
+      .set(...bearer(operator.token))
+      .send({ type: 'system.noop', payload: { sleepMs: 1 }, idempotencyKey })
+      .expect(409);
+
+    expect(response.body.message[0]).toContain(first.id);
     const rows = await app.query(
       'SELECT id FROM job_runs WHERE idempotency_key = $1',
       [idempotencyKey],
