@@ -39,6 +39,9 @@ import { JobSubmissionService } from './job-submission.service';
 const PAYLOAD_TOO_LARGE =
   'The body is larger than BODY_LIMIT_BYTES, or a payload is larger than JOB_PAYLOAD_MAX_BYTES';
 
+const KEY_REUSED =
+  'The idempotencyKey was already used by a job with another type, payload or submitter';
+
 @ApiTags('Jobs')
 @Controller('jobs')
 export class JobsController {
@@ -64,6 +67,7 @@ export class JobsController {
       'The job an earlier submission with this idempotencyKey created',
   })
   @ApiErrorResponse(413, PAYLOAD_TOO_LARGE)
+  @ApiErrorResponse(409, KEY_REUSED)
   async submit(
     @Body() body: JobSubmitDto,
     @CurrentActor() actor: Actor,
@@ -88,6 +92,7 @@ export class JobsController {
   })
   @ApiAcceptedResponse({ type: JobBulkResponseDto })
   @ApiErrorResponse(413, PAYLOAD_TOO_LARGE)
+  @ApiErrorResponse(409, KEY_REUSED)
   async submitBulk(
     @Body() body: JobBulkSubmitDto,
     @CurrentActor() actor: Actor,

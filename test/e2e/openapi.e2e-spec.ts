@@ -120,6 +120,8 @@ describe('OpenAPI document', () => {
     ['POST /history/{type}/{id}/revert', ['409', '422']],
     ['POST /history/{type}/{id}/recover', ['409', '422']],
     ['POST /revisions/{id}/revert', ['409', '422']],
+    ['POST /jobs', ['409', '413']],
+    ['POST /jobs/bulk', ['409', '413']],
     ['POST /jobs/{id}/cancel', ['409']],
     ['POST /jobs/{id}/retry', ['409']],
     ['POST /schedules', ['409']],
