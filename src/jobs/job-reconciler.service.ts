@@ -7,6 +7,7 @@ import {
 import { DataSource, In } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
 import { Environment } from '../config/environment';
+import { MetricsService } from '../metrics/metrics.service';
 import { JobQueues } from './job-queues.service';
 import { JobRun } from './job-run.entity';
 import { JobSubmissionService } from './job-submission.service';
@@ -126,6 +127,7 @@ export class JobReconciler
     private readonly queues: JobQueues,
     private readonly heartbeat: WorkerHeartbeat,
     private readonly environment: Environment,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -310,6 +312,7 @@ export class JobReconciler
     await this.submission.enqueueAll(ready);
     report.enqueued += ready.length;
     this.reenqueuedTotal += ready.length;
+    this.metrics.reconcilerReenqueues.inc(ready.length);
     for (const run of ready) {
       this.logger.warn(
         `Job ${run.id} (${run.type}, queue ${run.queue}) is ${run.status} ` +

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Environment } from '../../config/environment';
+import { MetricsService } from '../../metrics/metrics.service';
 
 export interface AuditSealOptions {
   /** Minimum age of a revision before it is sealed; defaults to AUDIT_SEAL_SETTLE_MS. */
@@ -55,6 +56,7 @@ export class AuditSealService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly environment: Environment,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -80,8 +82,21 @@ export class AuditSealService {
     this.logger.log(
       `Sealed ${result.sealed} revisions; chain head seq=${result.lastSeq} hash=${result.lastHash}`,
     );
+    this.metrics.sealingLag.set(await this.unsealedAgeSeconds());
 
     return result;
+  }
+
+  /** Age of the oldest revision not yet in the chain, 0 when none is. */
+  private async unsealedAgeSeconds(): Promise<number> {
+    const [row] = await this.dataSource.query<{ age: number | null }[]>(
+      `SELECT extract(epoch FROM clock_timestamp() - min(r.created_at))::float8
+         AS age
+       FROM audit_revision r
+       WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.revision_id = r.id)`,
+    );
+
+    return row?.age ?? 0;
   }
 
   private async sealBatch(
