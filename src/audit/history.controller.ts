@@ -7,23 +7,64 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, RequireRole } from '../auth/auth.decorators';
 import { PageQueryDto } from '../common/pagination';
 import {
+  ApiErrorResponse,
+  ApiPageResponse,
+} from '../openapi/api-responses.decorators';
+import {
   AsOfQueryDto,
   DiffQueryDto,
   HistoryQueryDto,
+  VERSION_LIMITS,
 } from './history-query.dto';
+import {
+  AsOfResponseDto,
+  DeletedObjectResponseDto,
+  DiffResponseDto,
+  VersionDetailResponseDto,
+  VersionResponseDto,
+} from './history-response.dto';
 import { HistoryService } from './history.service';
 import { PositiveIntPipe } from './positive-int.pipe';
 import { AuditCommentDto, RevertRequestDto } from './revert-request.dto';
+import { RevertResponseDto } from './revert-response.dto';
 import { RevertService } from './revert.service';
+
+/** The object's own fields beside the fixed fields of RevertResponseDto. */
+const REVERT_RESULT_SCHEMA = {
+  allOf: [{ $ref: getSchemaPath(RevertResponseDto) }],
+  additionalProperties: true,
+  description:
+    "The object's current fields (camelCase) with version, ignoredFields, reverted and revisionId",
+};
+
+const NOT_REVERTABLE =
+  'The entity type cannot be reverted or recovered, or the write breaks a constraint of its table (such as a reference to a missing row)';
 
 /**
  * The history of any tracked entity type. `deleted` is declared before
  * `:id`, so it is never read as an object id.
  */
+@ApiTags('History')
+@ApiParam({
+  name: 'type',
+  description:
+    'A tracked entity type, such as books; an unknown type is a 404 that lists the known ones',
+  example: 'books',
+})
+@ApiExtraModels(RevertResponseDto)
 @Controller('history/:type')
 export class HistoryController {
   constructor(
@@ -32,11 +73,28 @@ export class HistoryController {
   ) {}
 
   @Get('deleted')
+  @ApiOperation({
+    summary: 'Deleted objects of a type, newest delete first',
+    description: 'Each with its delete and the last state it had.',
+  })
+  @ApiPageResponse(DeletedObjectResponseDto)
+  @ApiErrorResponse(404, 'Unknown entity type')
   deleted(@Param('type') type: string, @Query() query: PageQueryDto) {
     return this.history.deleted(type, query);
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'Versions of one object, newest first',
+    description:
+      'Deleted objects keep their history. `beforeVersion` opens the list at any position.',
+  })
+  @ApiParam({
+    name: 'id',
+    description: 'The object id, as its table stores it',
+  })
+  @ApiPageResponse(VersionResponseDto)
+  @ApiErrorResponse(404, 'Unknown entity type, or the object has no history')
   list(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -46,6 +104,13 @@ export class HistoryController {
   }
 
   @Get(':id/versions/:version')
+  @ApiOperation({ summary: 'One version of an object, with its full row' })
+  @ApiParam({ name: 'version', schema: VERSION_LIMITS })
+  @ApiOkResponse({ type: VersionDetailResponseDto })
+  @ApiErrorResponse(
+    404,
+    'Unknown entity type, or the object has no such version',
+  )
   version(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -55,6 +120,16 @@ export class HistoryController {
   }
 
   @Get(':id/diff')
+  @ApiOperation({
+    summary: 'Field changes between two versions of an object',
+    description:
+      'Computed from the two snapshots; from may be above to, which shows the changes backwards.',
+  })
+  @ApiOkResponse({ type: DiffResponseDto })
+  @ApiErrorResponse(
+    404,
+    'Unknown entity type, or either version does not exist',
+  )
   diff(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -64,6 +139,12 @@ export class HistoryController {
   }
 
   @Get(':id/as-of')
+  @ApiOperation({ summary: 'The version of an object in force at an instant' })
+  @ApiOkResponse({ type: AsOfResponseDto })
+  @ApiErrorResponse(
+    404,
+    'Unknown entity type, no history, or the object did not exist (yet or any more) at that instant',
+  )
   asOf(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -75,6 +156,17 @@ export class HistoryController {
   @Post(':id/revert')
   @RequireRole('editor')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Write an old version back as the current state of an object',
+    description:
+      'Creates a revert version, unless the object already matches (then `reverted` is false and nothing is written). Reverting users or tokens needs the admin role.',
+  })
+  @ApiOkResponse({ schema: REVERT_RESULT_SCHEMA })
+  @ApiErrorResponse(
+    409,
+    'The object is deleted (recover it first), expectedVersion is not the current version, a unique value is taken, or a concurrent write got in the way',
+  )
+  @ApiErrorResponse(422, NOT_REVERTABLE)
   revert(
     @Param('type') type: string,
     @Param('id') id: string,
@@ -86,6 +178,16 @@ export class HistoryController {
 
   @Post(':id/recover')
   @RequireRole('editor')
+  @ApiOperation({
+    summary: 'Re-create a deleted object from its last version',
+    description: 'Recovering users or tokens needs the admin role.',
+  })
+  @ApiCreatedResponse({ schema: REVERT_RESULT_SCHEMA })
+  @ApiErrorResponse(
+    409,
+    'The object exists, a unique value is taken, or a concurrent write got in the way',
+  )
+  @ApiErrorResponse(422, NOT_REVERTABLE)
   recover(
     @Param('type') type: string,
     @Param('id') id: string,

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsInt,
   IsOptional,
@@ -7,16 +8,27 @@ import {
   Min,
 } from 'class-validator';
 import { MAX_COMMENT_LENGTH } from '../common/request-id.middleware';
-import { MAX_VERSION } from './history-query.dto';
+import { MAX_VERSION, VERSION_LIMITS } from './history-query.dto';
+
+const COMMENT_LIMITS = {
+  maxLength: MAX_COMMENT_LENGTH,
+  description: 'Stored on the revision the write creates',
+} as const;
 
 /** `POST /history/:type/:id/revert`. */
 export class RevertRequestDto {
+  @ApiProperty({ ...VERSION_LIMITS, description: 'The version to go back to' })
   @IsInt({ message: 'version must be an integer' })
   @Min(1, { message: 'version must be at least 1' })
   @Max(MAX_VERSION, { message: `version must be at most ${MAX_VERSION}` })
   version: number;
 
   /** The version the caller believes is current; a mismatch is a 409. */
+  @ApiPropertyOptional({
+    ...VERSION_LIMITS,
+    description:
+      'The version the caller believes is current; a mismatch is a 409',
+  })
   @IsOptional()
   @IsInt({ message: 'expectedVersion must be an integer' })
   @Min(1, { message: 'expectedVersion must be at least 1' })
@@ -25,6 +37,7 @@ export class RevertRequestDto {
   })
   expectedVersion?: number;
 
+  @ApiPropertyOptional(COMMENT_LIMITS)
   @IsOptional()
   @IsString()
   @MaxLength(MAX_COMMENT_LENGTH)
@@ -33,6 +46,7 @@ export class RevertRequestDto {
 
 /** `POST /history/:type/:id/recover` and `POST /revisions/:id/revert`. */
 export class AuditCommentDto {
+  @ApiPropertyOptional(COMMENT_LIMITS)
   @IsOptional()
   @IsString()
   @MaxLength(MAX_COMMENT_LENGTH)

@@ -7,15 +7,36 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, RequireRole } from '../auth/auth.decorators';
+import {
+  ApiErrorResponse,
+  ApiPageResponse,
+} from '../openapi/api-responses.decorators';
+import { RevisionResponseDto } from './history-response.dto';
+import { MAX_VERSION } from './history-query.dto';
 import { PositiveIntPipe } from './positive-int.pipe';
 import { AuditCommentDto } from './revert-request.dto';
+import { RevisionRevertResponseDto } from './revert-response.dto';
 import { RevertService } from './revert.service';
 import { RevisionQueryDto } from './revision-query.dto';
 import { RevisionsService } from './revisions.service';
 
+/** A revision id: an integer from 1 to 2^31 - 1 (PositiveIntPipe). */
+const ID_SCHEMA = {
+  type: 'integer',
+  minimum: 1,
+  maximum: MAX_VERSION,
+} as const;
+
 /** Revisions: one transaction's changes each, with their versions. */
+@ApiTags('History')
 @Controller('revisions')
 export class RevisionsController {
   constructor(
@@ -24,11 +45,19 @@ export class RevisionsController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List revisions, newest first, with their versions',
+    description: 'The time range includes `from` and excludes `to`.',
+  })
+  @ApiPageResponse(RevisionResponseDto)
   list(@Query() query: RevisionQueryDto) {
     return this.revisions.list(query);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One revision with its versions' })
+  @ApiParam({ name: 'id', schema: ID_SCHEMA })
+  @ApiOkResponse({ type: RevisionResponseDto })
   get(@Param('id', new PositiveIntPipe('id')) id: number) {
     return this.revisions.get(id);
   }
@@ -36,6 +65,21 @@ export class RevisionsController {
   @Post(':id/revert')
   @RequireRole('editor')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Undo every change of a revision in one new revision',
+    description:
+      'Sets every object the revision touched back to its state before it: objects it created are deleted, objects it deleted are recovered. All objects are reverted or none is.',
+  })
+  @ApiParam({ name: 'id', schema: ID_SCHEMA })
+  @ApiOkResponse({ type: RevisionRevertResponseDto })
+  @ApiErrorResponse(
+    409,
+    'A unique value is taken or a concurrent write got in the way',
+  )
+  @ApiErrorResponse(
+    422,
+    'The revision touches a type that cannot be reverted, or the writes break a constraint that no order of them avoids',
+  )
   revert(
     @Param('id', new PositiveIntPipe('id')) id: number,
     @Body() body: AuditCommentDto,

@@ -1,54 +1,163 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { JobAttempt } from './job-attempt.entity';
 import type { JobLog } from './job-log.entity';
 import type { JobRun } from './job-run.entity';
-import type {
-  JobAttemptStatus,
-  JobBackoff,
-  JobError,
-  JobRunStatus,
+import { JobBackoffDto } from './job.dto';
+import {
+  JOB_ATTEMPT_STATUSES,
+  JOB_RUN_STATUSES,
+  type JobAttemptStatus,
+  type JobBackoff,
+  type JobError,
+  type JobRunStatus,
 } from './job-status';
 
-export interface JobAttemptResponseDto {
+const INSTANT = { type: String, format: 'date-time' } as const;
+const NULLABLE_INSTANT = { ...INSTANT, nullable: true } as const;
+
+/** Any JSON value a handler produced. */
+const ANY_JSON = {
+  oneOf: [
+    { type: 'object', additionalProperties: true },
+    { type: 'array', items: {} },
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+  ],
+  nullable: true,
+};
+
+/** The error stored on a job run or attempt. */
+export class JobErrorDto {
+  @ApiProperty()
+  message: string;
+
+  @ApiPropertyOptional()
+  stack?: string;
+}
+
+export class JobAttemptResponseDto {
+  @ApiProperty({ type: 'integer', minimum: 1 })
   number: number;
+
+  @ApiProperty({ enum: JOB_ATTEMPT_STATUSES })
   status: JobAttemptStatus;
+
+  @ApiProperty(INSTANT)
   startedAt: string;
+
+  @ApiProperty(NULLABLE_INSTANT)
   finishedAt: string | null;
+
+  @ApiProperty({ description: 'The worker process that ran the attempt' })
   workerId: string;
+
+  @ApiProperty({ type: () => JobErrorDto, nullable: true })
   error: JobError | null;
 }
 
-export interface JobRunResponseDto {
+export class JobRunResponseDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
+
+  @ApiProperty({ example: 'system.noop' })
   type: string;
+
+  @ApiProperty()
   queue: string;
+
+  @ApiProperty({ enum: JOB_RUN_STATUSES })
   status: JobRunStatus;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
   payload: Record<string, unknown>;
+
+  @ApiProperty({
+    ...ANY_JSON,
+    description: 'What the handler returned; null until the job completes',
+  })
   result: unknown;
+
+  @ApiProperty({ type: () => JobErrorDto, nullable: true })
   error: JobError | null;
+
+  @ApiProperty({
+    ...ANY_JSON,
+    description: 'The last progress the handler reported, or null',
+  })
   progress: unknown;
+
+  @ApiProperty({ type: 'integer' })
   priority: number;
+
+  @ApiProperty({ ...INSTANT, description: 'When the next attempt may start' })
   runAt: string;
+
+  @ApiProperty({ type: 'integer' })
   maxAttempts: number;
+
+  @ApiProperty({ type: 'integer' })
   attemptsMade: number;
+
+  @ApiProperty({ type: () => JobBackoffDto, nullable: true })
   backoff: JobBackoff | null;
+
+  @ApiProperty({ type: 'integer', nullable: true })
   timeoutMs: number | null;
+
+  @ApiProperty({ type: String, nullable: true })
   idempotencyKey: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
   submittedBy: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
   scheduleId: string | null;
+
+  @ApiProperty({
+    ...NULLABLE_INSTANT,
+    description: 'The schedule slot this job was created for',
+  })
   scheduledFor: string | null;
+
+  @ApiProperty(INSTANT)
   createdAt: string;
+
+  @ApiProperty(NULLABLE_INSTANT)
   startedAt: string | null;
+
+  @ApiProperty(NULLABLE_INSTANT)
   finishedAt: string | null;
+
+  @ApiProperty(INSTANT)
   updatedAt: string;
+
   /** Present on `GET /jobs/:id` only. */
+  @ApiPropertyOptional({
+    type: () => [JobAttemptResponseDto],
+    description: 'Oldest first; present on GET /jobs/{id} only',
+  })
   attempts?: JobAttemptResponseDto[];
 }
 
-export interface JobLogResponseDto {
+export class JobLogResponseDto {
+  @ApiProperty({ type: 'integer', description: 'The attempt that logged it' })
   attempt: number;
+
+  @ApiProperty(INSTANT)
   at: string;
+
+  @ApiProperty({ enum: ['info', 'warn', 'error'] })
   level: string;
+
+  @ApiProperty()
   message: string;
+}
+
+/** `POST /jobs/bulk`: the jobs in the order submitted. */
+export class JobBulkResponseDto {
+  @ApiProperty({ type: () => [JobRunResponseDto] })
+  items: JobRunResponseDto[];
 }
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { ApiProperty } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { invalid } from '../common/errors';
@@ -17,9 +18,18 @@ export interface RegisteredJobType extends JobTypeOptions {
 }
 
 /** One entry of `GET /job-types`. */
-export interface JobTypeDescription {
+export class JobTypeDescription {
+  @ApiProperty({ example: 'system.noop' })
   name: string;
+
+  @ApiProperty()
   description: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'JSON schema of the payload, made from its DTO class',
+  })
   payloadSchema: Record<string, unknown>;
 }
 

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
@@ -28,10 +29,18 @@ export const MAX_JOB_DURATION_MS = 24 * 3600 * 1000;
 export const MAX_JOB_PRIORITY = 2_097_151;
 
 export class JobBackoffDto {
+  @ApiProperty({ enum: ['fixed', 'exponential'] })
   @IsIn(['fixed', 'exponential'])
   type: 'fixed' | 'exponential';
 
   /** Fixed: the wait; exponential: the first wait, doubled each attempt. */
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_JOB_DURATION_MS,
+    description:
+      'Fixed: the wait; exponential: the first wait, doubled each attempt',
+  })
   @IsInt()
   @Min(0)
   @Max(MAX_JOB_DURATION_MS)
@@ -40,14 +49,31 @@ export class JobBackoffDto {
 
 /** `POST /jobs`, and what schedules and other services submit. */
 export class JobSubmitDto {
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 200,
+    example: 'system.noop',
+    description: 'A name listed by GET /job-types',
+  })
   @IsString()
   @Length(1, 200)
   type: string;
 
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: {},
+    description:
+      "Checked against the type's payload schema; at most JOB_PAYLOAD_MAX_BYTES as JSON",
+  })
   @IsObject()
   payload: Record<string, unknown>;
 
   /** One of JOB_QUEUES; the first of them when left out. */
+  @ApiPropertyOptional({
+    pattern: '^[A-Za-z0-9_-]{1,100}$',
+    description: 'One of JOB_QUEUES; the first of them when left out',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,100}$/, {
@@ -56,6 +82,13 @@ export class JobSubmitDto {
   queue?: string;
 
   /** 0 (the default) runs first; then 1 is the highest priority. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_JOB_PRIORITY,
+    default: 0,
+    description: '0 runs first; then 1 is the highest priority',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -63,6 +96,13 @@ export class JobSubmitDto {
   priority?: number;
 
   /** Waits this long before the first attempt; not with runAt. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_JOB_DELAY_MS,
+    description:
+      'Milliseconds to wait before the first attempt; not with runAt',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -70,24 +110,47 @@ export class JobSubmitDto {
   delayMs?: number;
 
   /** Runs the first attempt at this time; not with delayMs. */
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'When to run the first attempt; not with delayMs',
+  })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'runAt must be an ISO 8601 date-time' })
   runAt?: Date;
 
   /** Attempts in all, the first included; 1 by default. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_JOB_ATTEMPTS,
+    default: 1,
+    description: 'Attempts in all, the first included',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_JOB_ATTEMPTS)
   attempts?: number;
 
+  @ApiPropertyOptional({
+    type: () => JobBackoffDto,
+    description: 'Wait between attempts',
+  })
   @IsOptional()
   @ValidateNested()
   @Type(() => JobBackoffDto)
   backoff?: JobBackoffDto;
 
   /** Aborts an attempt that runs longer; it fails and may be retried. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_JOB_DURATION_MS,
+    description:
+      'Milliseconds after which an attempt is aborted; it fails and may be retried',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -95,6 +158,11 @@ export class JobSubmitDto {
   timeoutMs?: number;
 
   /** A second submission with the same key returns the first job. */
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 200,
+    description: 'A second submission with the same key returns the first job',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -102,6 +170,11 @@ export class JobSubmitDto {
 }
 
 export class JobBulkSubmitDto {
+  @ApiProperty({
+    type: () => [JobSubmitDto],
+    minItems: 1,
+    description: 'At most JOB_BULK_MAX jobs, accepted all or none',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ValidateNested({ each: true })
@@ -111,31 +184,52 @@ export class JobBulkSubmitDto {
 
 /** `GET /jobs` filters; `from` and `to` bound created_at. */
 export class JobListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: JOB_RUN_STATUSES })
   @IsOptional()
   @IsIn(JOB_RUN_STATUSES)
   status?: JobRunStatus;
 
+  @ApiPropertyOptional({ example: 'system.noop' })
   @IsOptional()
   @IsString()
   type?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   queue?: string;
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Jobs submitted by this user',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'submittedBy must be a UUID' })
   submittedBy?: string;
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Jobs created by this schedule',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'scheduleId must be a UUID' })
   scheduleId?: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'Jobs created at or after this instant',
+  })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'from must be an ISO 8601 date-time' })
   from?: Date;
 
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'Jobs created before this instant',
+  })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'to must be an ISO 8601 date-time' })

@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { JobQueues } from './job-queues.service';
-
-export interface QueueStatusDto {
-  name: string;
-  counts: Record<string, number>;
-  paused: boolean;
-  workers: number;
-}
 
 const STATES = [
   'waiting',
@@ -16,6 +10,27 @@ const STATES = [
   'completed',
   'failed',
 ] as const;
+
+/** One entry of `GET /queues`. */
+export class QueueStatusDto {
+  @ApiProperty({ example: 'default' })
+  name: string;
+
+  @ApiProperty({
+    type: 'object',
+    properties: Object.fromEntries(
+      STATES.map((state) => [state, { type: 'integer' }]),
+    ),
+    description: 'BullMQ jobs of the queue by state',
+  })
+  counts: Record<string, number>;
+
+  @ApiProperty()
+  paused: boolean;
+
+  @ApiProperty({ type: 'integer', description: 'Workers connected to it' })
+  workers: number;
+}
 
 /** Live BullMQ state of each queue, read from Redis. */
 @Injectable()

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { DataSource, EntityManager } from 'typeorm';
 import { invalid } from '../../common/errors';
 import { currentAuditContext } from '../audit-context';
@@ -12,16 +13,36 @@ export interface AuditPruneRule {
   type?: string;
 }
 
-export interface AuditPruneResult {
-  /** The revision that records this prune, or null when nothing matched. */
+/** `POST /audit/prune`. */
+export class AuditPruneResult {
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description:
+      'The revision that records this prune, or null when nothing matched',
+  })
   revisionId: number | null;
-  /** Versions removed. */
+
+  @ApiProperty({ type: 'integer', description: 'Versions removed' })
   pruned: number;
-  /** Objects that lost at least one version. */
+
+  @ApiProperty({
+    type: 'integer',
+    description: 'Objects that lost at least one version',
+  })
   objects: number;
-  /** Versions removed per entity type. */
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { books: 12 },
+    description: 'Versions removed per entity type',
+  })
   byType: Record<string, number>;
-  /** The rule and counts, as written into the revision's comment. */
+
+  @ApiProperty({
+    description: "The rule and counts, as written into the revision's comment",
+  })
   comment: string;
 }
 

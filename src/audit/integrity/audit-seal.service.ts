@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -10,12 +11,28 @@ export interface AuditSealOptions {
   maxBatches?: number;
 }
 
-export interface AuditSealResult {
-  /** Revisions chained by this call. */
+/** `POST /audit/seal`. */
+export class AuditSealResult {
+  @ApiProperty({
+    type: 'integer',
+    description: 'Revisions chained by this call',
+  })
   sealed: number;
-  /** Sequence number of the chain's head, 0 while nothing is sealed. */
+
+  @ApiProperty({
+    type: 'integer',
+    description:
+      "Sequence number of the chain's head, 0 while nothing is sealed",
+  })
   lastSeq: number;
-  /** Hex SHA-256 of the chain's head, worth recording outside the database. */
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    pattern: '^[0-9a-f]{64}$',
+    description:
+      "Hex SHA-256 of the chain's head, worth recording outside the database",
+  })
   lastHash: string | null;
 }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 
 export interface AuditVerifyRange {
@@ -19,17 +20,44 @@ export interface AuditChainAnchor {
   hash: string;
 }
 
-export interface AuditVerifyResult {
+/** `GET /audit/verify`. */
+export class AuditVerifyResult {
+  @ApiProperty({
+    description: 'True when every checked revision matches its seal',
+  })
   ok: boolean;
-  /** Sealed revisions whose content and chain link were recomputed. */
+
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Sealed revisions whose content and chain link were recomputed',
+  })
   checked: number;
-  /** Revisions in the range that no seal covers yet. */
+
+  @ApiProperty({
+    type: 'integer',
+    description: 'Revisions in the range that no seal covers yet',
+  })
   unsealed: number;
-  /** Versions of checked revisions that retention removed, verified by digest. */
+
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Versions of checked revisions that retention removed, verified by digest',
+  })
   pruned: number;
+
+  @ApiProperty({ type: 'integer', nullable: true })
   firstBadRevisionId: number | null;
+
+  @ApiProperty({ type: 'integer', nullable: true })
   firstBadSeq: number | null;
-  /** Reason the first bad revision failed, or null. */
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Reason the first bad revision failed, or null',
+  })
   problem: string | null;
 }
 
