@@ -76,7 +76,14 @@ export class TestProcess {
     return TestProcess.start(
       process.execPath,
       ['dist/src/worker.js'],
-      { MIGRATE: 'false', LOG_JSON: 'false', LOG_LEVEL: 'log', ...env },
+      {
+        MIGRATE: 'false',
+        LOG_JSON: 'false',
+        LOG_LEVEL: 'log',
+        // A fixed metrics port would collide with other test runs on the machine.
+        WORKER_METRICS_PORT: '0',
+        ...env,
+      },
       'Chronicle worker started',
     );
   }
