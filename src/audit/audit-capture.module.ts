@@ -3,7 +3,8 @@ import { AuditedTransactionService } from './audited-transaction.service';
 
 /**
  * Provides audited transactions to every module. Capture itself runs in
- * PostgreSQL (the audit_capture trigger), so this module has no writer.
+ * PostgreSQL (audit_capture_trigger on each tracked table), so this module has
+ * no writer.
  */
 @Global()
 @Module({
