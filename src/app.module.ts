@@ -52,7 +52,7 @@ const API_MODULES: Type[] = [
 
 /**
  * Modules that run jobs and schedules, with every module that declares job
- * types: a worker-only process knows only the types of the modules it imports.
+ * types: a worker-only process registers only the types of the modules it imports.
  */
 const WORKER_MODULES: Type[] = [
   WorkerModule,

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** Where a revision's changes came from. */
+/** Origin of a revision's changes. */
 export const AUDIT_SOURCES = [
   'http',
   'job',
@@ -10,7 +10,7 @@ export const AUDIT_SOURCES = [
 ] as const;
 export type AuditSource = (typeof AUDIT_SOURCES)[number];
 
-/** Who acts, and on whose behalf, for the revisions a block of work writes. */
+/** Actor and request of the revisions that a block of work writes. */
 export interface AuditContext {
   userId: string | null;
   source: AuditSource;

@@ -149,11 +149,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     let message: string[];
     if (typeof payload === 'string') {
       message = [payload];
-    } else if (isHealthResult(payload)) {
-      message = Object.entries(payload.error).map(
-        ([name, result]) =>
-          `${name} is down` + (result.message ? `: ${result.message}` : ''),
-      );
     } else {
       const raw = (payload as { message?: unknown }).message;
       if (Array.isArray(raw)) message = raw.map((item) => `${item}`);
@@ -217,21 +212,5 @@ function isTooDeep(error: unknown): boolean {
   return (
     error instanceof RangeError &&
     error.message.includes('Maximum call stack size exceeded')
-  );
-}
-
-interface HealthResult {
-  status: string;
-  error: Record<string, { status: string; message?: string }>;
-}
-
-/** The body of @nestjs/terminus's 503: the checks that failed, by name. */
-function isHealthResult(payload: object): payload is HealthResult {
-  const candidate = payload as Partial<HealthResult>;
-
-  return (
-    typeof candidate.status === 'string' &&
-    typeof candidate.error === 'object' &&
-    candidate.error !== null
   );
 }

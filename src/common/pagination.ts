@@ -66,7 +66,7 @@ export function decodeCursor(cursor: string, arity: number): CursorKey {
 }
 
 /**
- * Builds a page from rows fetched with `limit + 1`, so the extra row tells
+ * Builds a page from rows fetched with `limit + 1`, so the extra row shows
  * whether another page follows.
  */
 export function toPage<Row, Item>(

@@ -9,7 +9,7 @@ import { Environment, validateEnvironment } from './environment';
  * Validates the environment through @nestjs/config and provides it as a
  * typed {@link Environment} to every module. Validation runs when the
  * application is assembled, not when this file is imported, so each
- * application (and each test) sees the environment of its own start.
+ * application (and each test) reads the environment of its own start.
  */
 @Global()
 @Module({})

@@ -55,7 +55,7 @@ export class HealthController {
   ) {}
 
   /**
-   * Returns 200 when PostgreSQL and Redis answer, else 503; either way the
+   * Returns 200 when PostgreSQL and Redis respond, else 503; either way the
    * body is the check result, `{status, info, error, details}`, whose
    * `error` names each dependency that is down.
    */

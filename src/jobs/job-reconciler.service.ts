@@ -89,7 +89,7 @@ const STALL = `
     AND r.attempts_made = $2
   RETURNING r.status`;
 
-/** What one reconciliation did. */
+/** Counts of one reconciliation. */
 export interface ReconcileReport {
   checked: number;
   enqueued: number;
@@ -97,7 +97,7 @@ export interface ReconcileReport {
 }
 
 /**
- * Makes Redis match PostgreSQL, the record of every job: runs PostgreSQL says
+ * Makes Redis match PostgreSQL, the record of every job: runs PostgreSQL holds
  * are queued, delayed or active but Redis lost (restarted without
  * persistence, keys evicted or deleted) are enqueued again, with their
  * original due time; attempts whose worker died are recorded as stalled and

@@ -430,13 +430,12 @@ function assertSameRequest(existing: JobRun, request: PreparedRun): void {
 
 /** JSON text with object keys sorted, so equal values compare equal. */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(
-          Object.entries(item as Record<string, unknown>).sort(([a], [b]) =>
-            a < b ? -1 : a > b ? 1 : 0,
-          ),
-        )
-      : item,
-  );
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) return item;
+
+    const entries = Object.entries(item as Record<string, unknown>);
+    entries.sort(([a], [b]) => a.localeCompare(b));
+
+    return Object.fromEntries(entries);
+  });
 }

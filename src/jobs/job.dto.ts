@@ -21,9 +21,9 @@ import { JOB_RUN_STATUSES, type JobRunStatus } from './job-status';
 
 /** Most attempts one job may have. */
 export const MAX_JOB_ATTEMPTS = 100;
-/** Longest a job may wait before its first attempt: a year. */
+/** Maximum wait before a job's first attempt: a year. */
 export const MAX_JOB_DELAY_MS = 365 * 24 * 3600 * 1000;
-/** Longest timeout or backoff delay: a day. */
+/** Maximum timeout or backoff delay: a day. */
 export const MAX_JOB_DURATION_MS = 24 * 3600 * 1000;
 /** Highest BullMQ priority number (the lowest priority). */
 export const MAX_JOB_PRIORITY = 2_097_151;

@@ -14,7 +14,7 @@ import { BuiltInJobTypesModule } from './types/built-in-job-types.module';
  * and submission. Job types live in their own feature modules (as
  * BuiltInJobTypesModule here, or CatalogModule for catalog.import); the
  * registry finds every `@JobTypeHandler` provider of the application, so a
- * process knows the types of the modules it imports.
+ * process registers the types of the modules it imports.
  */
 @Module({
   imports: [
