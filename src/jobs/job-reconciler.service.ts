@@ -97,8 +97,8 @@ export interface ReconcileReport {
 }
 
 /**
- * Makes Redis match PostgreSQL, the record of every job: runs PostgreSQL holds
- * are queued, delayed or active but Redis lost (restarted without
+ * Makes Redis match PostgreSQL, the record of every job: runs that PostgreSQL
+ * holds as queued, delayed or active but Redis lost (restarted without
  * persistence, keys evicted or deleted) are enqueued again, with their
  * original due time; attempts whose worker died are recorded as stalled and
  * run again while attempts remain. The run id is the BullMQ job id, so
