@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan } from 'typeorm';
 import { notFound } from '../common/errors';
+import { fetchKeysetPage } from '../common/keyset-page';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import type { JobListQueryDto } from './job.dto';
 import { JobAttempt } from './job-attempt.entity';
@@ -20,11 +21,7 @@ export class JobRunsService {
   constructor(private readonly dataSource: DataSource) {}
 
   async list(query: JobListQueryDto): Promise<Page<JobRunResponseDto>> {
-    const builder = this.dataSource.manager
-      .createQueryBuilder(JobRun, 'j')
-      .orderBy('j.createdAt', 'DESC')
-      .addOrderBy('j.id', 'DESC')
-      .limit(query.limit + 1);
+    const builder = this.dataSource.manager.createQueryBuilder(JobRun, 'j');
     const filters = {
       status: query.status,
       type: query.type,
@@ -40,21 +37,8 @@ export class JobRunsService {
     if (query.from)
       builder.andWhere('j.createdAt >= :from', { from: query.from });
     if (query.to) builder.andWhere('j.createdAt < :to', { to: query.to });
-    if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, 2);
-      builder.andWhere('(j.createdAt, j.id) < (:createdAt, :id)', {
-        createdAt,
-        id,
-      });
-    }
-    const rows = await builder.getMany();
 
-    return toPage(
-      rows,
-      query.limit,
-      (row) => [row.createdAt.toISOString(), row.id],
-      toJobRunResponse,
-    );
+    return fetchKeysetPage(builder, 'j', query, toJobRunResponse);
   }
 
   /** @throws DomainError (not-found) */
