@@ -108,10 +108,15 @@ export class SchedulerService
   async tick(): Promise<string[]> {
     const now = this.clock.now();
     const claimed: string[] = [];
+    // Schedules claimed in this tick, added as each claim returns. A lane
+    // builds its exclude list before its query, so it can claim a schedule
+    // whose failed decision another lane just rolled back. This set keeps it
+    // from deciding that schedule again before the retry delay.
+    const claimedInTick = new Set<string>();
     const lane = async (): Promise<void> => {
       while (claimed.length < SCHEDULES_PER_TICK) {
-        const exclude = [...claimed, ...this.waitingRetries(now)];
-        const id = await this.decideOne(now, exclude);
+        const exclude = [...claimedInTick, ...this.waitingRetries(now)];
+        const id = await this.decideOne(now, exclude, claimedInTick);
         if (id === null) return;
         claimed.push(id);
       }
@@ -148,6 +153,7 @@ export class SchedulerService
   private async decideOne(
     now: Date,
     exclude: string[],
+    claimedInTick: Set<string>,
   ): Promise<string | null> {
     let claimedId: string | null = null;
     try {
@@ -155,7 +161,10 @@ export class SchedulerService
         async (manager) => {
           const schedule = await this.claim(manager, now, exclude);
           if (!schedule) return null;
+          if (claimedInTick.has(schedule.id))
+            return { id: schedule.id, launched: null };
 
+          claimedInTick.add(schedule.id);
           claimedId = schedule.id;
           const launched = await this.decide(manager, schedule, now);
 
@@ -164,6 +173,8 @@ export class SchedulerService
         { userId: null, source: 'schedule' },
       );
       if (decided === null) return null;
+      // Another lane of this tick decided it already.
+      if (decided.launched === null) return decided.id;
 
       this.retries.delete(decided.id);
       await this.launcher.dispatch(decided.launched);
