@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { invalid, notFound } from '../common/errors';
+import { notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import type {
   AsOfQueryDto,
@@ -139,7 +139,7 @@ export class HistoryService {
     const params: unknown[] = [table.entityType, query.limit + 1];
     let after = '';
     if (query.cursor) {
-      const [at, versionId] = decodeCursor(query.cursor, 2);
+      const [at, versionId] = decodeCursor(query.cursor, ['instant', 'bigint']);
       params.push(at, versionId);
       after = 'AND (v.created_at, v.id) < ($3::timestamptz, $4::bigint)';
     }
@@ -177,11 +177,8 @@ export class HistoryService {
   private upperBound(query: HistoryQueryDto): number {
     let below = Number.MAX_SAFE_INTEGER;
     if (query.cursor) {
-      const [version] = decodeCursor(query.cursor, 1);
-      if (!Number.isInteger(version)) {
-        throw invalid('cursor is invalid; pass a nextCursor value');
-      }
-      below = Math.min(below, Number(version));
+      const [version] = decodeCursor(query.cursor, ['version']);
+      below = Math.min(below, version);
     }
     if (query.beforeVersion !== undefined) {
       below = Math.min(below, query.beforeVersion);

@@ -84,7 +84,7 @@ export class RevisionsService {
       );
     }
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor, 2);
+      const [at, id] = decodeCursor(query.cursor, ['instant', 'bigint']);
       add('(r.created_at, r.id) < (?::timestamptz, ?::bigint)', at, id);
     }
 

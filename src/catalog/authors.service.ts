@@ -43,7 +43,7 @@ export class AuthorsService {
       });
     }
     if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, 2);
+      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
       builder.andWhere('(a.createdAt, a.id) < (:createdAt, :id)', {
         createdAt,
         id,

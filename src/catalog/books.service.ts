@@ -62,7 +62,7 @@ export class BooksService {
       });
     }
     if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, 2);
+      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
       builder.andWhere('(b.createdAt, b.id) < (:createdAt, :id)', {
         createdAt,
         id,

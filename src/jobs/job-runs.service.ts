@@ -41,7 +41,7 @@ export class JobRunsService {
       builder.andWhere('j.createdAt >= :from', { from: query.from });
     if (query.to) builder.andWhere('j.createdAt < :to', { to: query.to });
     if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, 2);
+      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
       builder.andWhere('(j.createdAt, j.id) < (:createdAt, :id)', {
         createdAt,
         id,
@@ -74,11 +74,13 @@ export class JobRunsService {
   /** The lines the handler logged, oldest first. */
   async logs(id: string, page: PageQueryDto): Promise<Page<JobLogResponseDto>> {
     await this.find(id);
-    const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+    const after = page.cursor
+      ? decodeCursor(page.cursor, ['bigint'])[0]
+      : undefined;
     const rows = await this.dataSource.manager.find(JobLog, {
       where: {
         jobRunId: id,
-        ...(after === undefined ? {} : { id: MoreThan(String(after)) }),
+        ...(after === undefined ? {} : { id: MoreThan(after) }),
       },
       order: { id: 'ASC' },
       take: page.limit + 1,

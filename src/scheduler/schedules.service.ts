@@ -123,7 +123,7 @@ export class SchedulesService {
       .limit(query.limit + 1);
     if (query.type) builder.andWhere('s.type = :type', { type: query.type });
     if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, 2);
+      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
       builder.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', {
         createdAt,
         id,
@@ -257,7 +257,7 @@ export class SchedulesService {
       .orderBy('slot.slotAt', 'DESC')
       .limit(query.limit + 1);
     if (query.cursor) {
-      const [slotAt] = decodeCursor(query.cursor, 1);
+      const [slotAt] = decodeCursor(query.cursor, ['instant']);
       builder.andWhere('slot.slotAt < :slotAt', { slotAt });
     }
     const rows = await builder.getMany();
@@ -286,7 +286,10 @@ export class SchedulesService {
       .addOrderBy('run.id', 'DESC')
       .limit(query.limit + 1);
     if (query.cursor) {
-      const [createdAt, runId] = decodeCursor(query.cursor, 2);
+      const [createdAt, runId] = decodeCursor(query.cursor, [
+        'instant',
+        'uuid',
+      ]);
       builder.andWhere('(run.createdAt, run.id) < (:createdAt, :runId)', {
         createdAt,
         runId,
