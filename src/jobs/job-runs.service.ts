@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan } from 'typeorm';
+import type { Role } from '../auth/role';
 import { notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import type { JobListQueryDto } from './job.dto';
@@ -9,6 +10,7 @@ import { JobRun } from './job-run.entity';
 import {
   JobLogResponseDto,
   JobRunResponseDto,
+  redactJobRun,
   toJobAttemptResponse,
   toJobLogResponse,
   toJobRunResponse,
@@ -19,7 +21,11 @@ import {
 export class JobRunsService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(query: JobListQueryDto): Promise<Page<JobRunResponseDto>> {
+  /** Lists jobs newest first, with the error stacks `reader` may read. */
+  async list(
+    query: JobListQueryDto,
+    reader: Role,
+  ): Promise<Page<JobRunResponseDto>> {
     const builder = this.dataSource.manager
       .createQueryBuilder(JobRun, 'j')
       .orderBy('j.createdAt', 'DESC')
@@ -53,22 +59,29 @@ export class JobRunsService {
       rows,
       query.limit,
       (row) => [row.createdAt.toISOString(), row.id],
-      toJobRunResponse,
+      (row) => redactJobRun(toJobRunResponse(row), reader),
     );
   }
 
-  /** @throws DomainError (not-found) */
-  async get(id: string): Promise<JobRunResponseDto> {
+  /**
+   * Returns one job with its attempts and the error stacks `reader` may read.
+   *
+   * @throws DomainError (not-found)
+   */
+  async get(id: string, reader: Role): Promise<JobRunResponseDto> {
     const run = await this.find(id);
     const attempts = await this.dataSource.manager.find(JobAttempt, {
       where: { jobRunId: id },
       order: { number: 'ASC' },
     });
 
-    return {
-      ...toJobRunResponse(run),
-      attempts: attempts.map(toJobAttemptResponse),
-    };
+    return redactJobRun(
+      {
+        ...toJobRunResponse(run),
+        attempts: attempts.map(toJobAttemptResponse),
+      },
+      reader,
+    );
   }
 
   /** The lines the handler logged, oldest first. */

@@ -7,11 +7,16 @@ import {
 import { DataSource, EntityManager } from 'typeorm';
 import { currentAuditContext } from '../audit/audit-context';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
+import type { Role } from '../auth/role';
 import { conflict, notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import { Environment } from '../config/environment';
 import { JobRun } from '../jobs/job-run.entity';
-import { JobRunResponseDto, toJobRunResponse } from '../jobs/job-run.mapper';
+import {
+  JobRunResponseDto,
+  redactJobRun,
+  toJobRunResponse,
+} from '../jobs/job-run.mapper';
 import { Schedule, ScheduleKind } from './schedule.entity';
 import {
   ScheduleCreateDto,
@@ -272,11 +277,13 @@ export class SchedulesService {
 
   /**
    * Lists the job runs the schedule created, newest first, each with the
-   * slot it was fired for (`scheduledFor`).
+   * slot it was fired for (`scheduledFor`) and the error stacks `reader` may
+   * read.
    */
   async runs(
     id: string,
     query: PageQueryDto,
+    reader: Role,
   ): Promise<Page<JobRunResponseDto>> {
     await this.find(this.dataSource.manager, id);
     const builder = this.dataSource.manager
@@ -301,7 +308,7 @@ export class SchedulesService {
       rows,
       query.limit,
       (row) => [row.createdAt.toISOString(), row.id],
-      toJobRunResponse,
+      (row) => redactJobRun(toJobRunResponse(row), reader),
     );
   }
 
