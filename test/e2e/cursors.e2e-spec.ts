@@ -71,6 +71,7 @@ describe('List cursors', () => {
   let operator: TestUser;
   let viewer: TestUser;
   const paths: Record<string, string> = {};
+  const scheduleIds: string[] = [];
 
   function get(path: string, query: Record<string, unknown>) {
     return app
@@ -132,12 +133,14 @@ describe('List cursors', () => {
     );
 
     const schedule = { type: 'system.noop', cron: '0 3 * * *' };
-    const created = await post(
-      '/schedules',
-      { ...schedule, name: uniqueName('s') },
-      operator,
-    );
-    await post('/schedules', { ...schedule, name: uniqueName('s') }, operator);
+    for (let index = 0; index < 2; index += 1) {
+      const created = await post(
+        '/schedules',
+        { ...schedule, name: uniqueName('s') },
+        operator,
+      );
+      scheduleIds.push(created.id);
+    }
 
     Object.assign(paths, {
       authors: '/authors',
@@ -146,8 +149,8 @@ describe('List cursors', () => {
       jobLogs: `/jobs/${run.id}/logs`,
       jobHistory: `/jobs/${run.id}/history`,
       schedules: '/schedules',
-      slots: `/schedules/${created.id}/slots`,
-      runs: `/schedules/${created.id}/runs`,
+      slots: `/schedules/${scheduleIds[0]}/slots`,
+      runs: `/schedules/${scheduleIds[0]}/runs`,
       deleted: '/history/authors/deleted',
       versions: `/history/authors/${author.id}`,
       revisions: '/revisions',
@@ -155,6 +158,10 @@ describe('List cursors', () => {
   });
 
   afterAll(async () => {
+    // A scheduler that another test file turns on must not fire them.
+    await app.query('DELETE FROM schedules WHERE id = ANY($1::uuid[])', [
+      scheduleIds,
+    ]);
     await app.close();
   });
 

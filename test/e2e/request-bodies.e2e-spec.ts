@@ -23,6 +23,7 @@ describe('Request bodies', () => {
   let editor: TestUser;
   let author: { id: string; name: string };
   let book: { id: string; title: string };
+  const scheduleIds: string[] = [];
 
   beforeAll(async () => {
     app = await TestApp.start(
@@ -47,6 +48,10 @@ describe('Request bodies', () => {
   });
 
   afterAll(async () => {
+    // A scheduler that another test file turns on must not fire them.
+    await app.query('DELETE FROM schedules WHERE id = ANY($1::uuid[])', [
+      scheduleIds,
+    ]);
     await app.close();
   });
 
@@ -335,6 +340,7 @@ describe('Request bodies', () => {
         .set(...bearer(editor.token))
         .send({ name: uniqueName('s'), type: 'system.noop', everyMs: 60_000 })
         .expect(201);
+      scheduleIds.push(schedule.body.id);
 
       const cancel = await sendBare('POST', `/jobs/${job.body.id}/cancel`, {});
       const pause = await sendBare(
