@@ -23,17 +23,20 @@ export interface AlternatedRates {
  * shared host even when the absolute rates drift between runs.
  *
  * Each measure function runs one round and returns its rate in operations per
- * second. A round that throws fails the whole comparison.
+ * second. A round that throws fails the whole comparison. `afterWarmUp` runs
+ * between the warm-up rounds and the measured ones.
  */
 export async function measureAlternately(
   name: string,
   rounds: number,
   baseline: () => Promise<number>,
   candidate: () => Promise<number>,
+  afterWarmUp?: () => void,
 ): Promise<AlternatedRates> {
   const logger = new Logger(`Bench:${name}`);
   await baseline();
   await candidate();
+  afterWarmUp?.();
 
   const baselineRates: number[] = [];
   const candidateRates: number[] = [];

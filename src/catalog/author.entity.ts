@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { StampedAtColumn, StampedByColumn } from '../common/who-when-columns';
 
 /** Who/when columns are filled by the stamp_who_when() trigger. */
 @Entity({ name: 'authors' })
@@ -9,39 +10,15 @@ export class Author {
   @Column({ type: 'text' })
   name: string;
 
-  @Column({
-    name: 'created_at',
-    type: 'timestamptz',
-    precision: 3,
-    insert: false,
-    update: false,
-  })
+  @StampedAtColumn('created_at')
   createdAt: Date;
 
-  @Column({
-    name: 'created_by',
-    type: 'uuid',
-    nullable: true,
-    insert: false,
-    update: false,
-  })
+  @StampedByColumn('created_by')
   createdBy: string | null;
 
-  @Column({
-    name: 'updated_at',
-    type: 'timestamptz',
-    precision: 3,
-    insert: false,
-    update: false,
-  })
+  @StampedAtColumn('updated_at')
   updatedAt: Date;
 
-  @Column({
-    name: 'updated_by',
-    type: 'uuid',
-    nullable: true,
-    insert: false,
-    update: false,
-  })
+  @StampedByColumn('updated_by')
   updatedBy: string | null;
 }

@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
 import { conflict, notFound } from '../common/errors';
 import { escapeLike } from '../common/like';
-import { decodeCursor, Page, toPage } from '../common/pagination';
+import { fetchKeysetPage } from '../common/keyset-page';
+import { Page } from '../common/pagination';
 import { Author } from './author.entity';
 import { Book } from './book.entity';
 import { AuthorResponseDto, toAuthorResponse } from './catalog.mapper';
@@ -32,31 +33,14 @@ export class AuthorsService {
   }
 
   async list(query: AuthorListQueryDto): Promise<Page<AuthorResponseDto>> {
-    const builder = this.dataSource.manager
-      .createQueryBuilder(Author, 'a')
-      .orderBy('a.createdAt', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(query.limit + 1);
+    const builder = this.dataSource.manager.createQueryBuilder(Author, 'a');
     if (query.q) {
       builder.andWhere(`a.name ILIKE :q ESCAPE '\\'`, {
         q: `%${escapeLike(query.q)}%`,
       });
     }
-    if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
-      builder.andWhere('(a.createdAt, a.id) < (:createdAt, :id)', {
-        createdAt,
-        id,
-      });
-    }
-    const rows = await builder.getMany();
 
-    return toPage(
-      rows,
-      query.limit,
-      (row) => [row.createdAt.toISOString(), row.id],
-      toAuthorResponse,
-    );
+    return fetchKeysetPage(builder, 'a', query, toAuthorResponse);
   }
 
   async get(id: string): Promise<AuthorResponseDto> {

@@ -3,7 +3,8 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
 import { conflict, invalid, notFound } from '../common/errors';
 import { escapeLike } from '../common/like';
-import { decodeCursor, Page, toPage } from '../common/pagination';
+import { fetchKeysetPage } from '../common/keyset-page';
+import { Page } from '../common/pagination';
 import { Author } from './author.entity';
 import { Book } from './book.entity';
 import type {
@@ -48,11 +49,7 @@ export class BooksService {
   }
 
   async list(query: BookListQueryDto): Promise<Page<BookResponseDto>> {
-    const builder = this.dataSource.manager
-      .createQueryBuilder(Book, 'b')
-      .orderBy('b.createdAt', 'DESC')
-      .addOrderBy('b.id', 'DESC')
-      .limit(query.limit + 1);
+    const builder = this.dataSource.manager.createQueryBuilder(Book, 'b');
     if (query.authorId) {
       builder.andWhere('b.authorId = :authorId', { authorId: query.authorId });
     }
@@ -61,21 +58,8 @@ export class BooksService {
         q: `%${escapeLike(query.q)}%`,
       });
     }
-    if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
-      builder.andWhere('(b.createdAt, b.id) < (:createdAt, :id)', {
-        createdAt,
-        id,
-      });
-    }
-    const rows = await builder.getMany();
 
-    return toPage(
-      rows,
-      query.limit,
-      (row) => [row.createdAt.toISOString(), row.id],
-      toBookResponse,
-    );
+    return fetchKeysetPage(builder, 'b', query, toBookResponse);
   }
 
   async get(id: string): Promise<BookResponseDto> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan } from 'typeorm';
 import type { Role } from '../auth/role';
 import { notFound } from '../common/errors';
+import { fetchKeysetPage } from '../common/keyset-page';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import type { JobListQueryDto } from './job.dto';
 import { JobAttempt } from './job-attempt.entity';
@@ -26,11 +27,7 @@ export class JobRunsService {
     query: JobListQueryDto,
     reader: Role,
   ): Promise<Page<JobRunResponseDto>> {
-    const builder = this.dataSource.manager
-      .createQueryBuilder(JobRun, 'j')
-      .orderBy('j.createdAt', 'DESC')
-      .addOrderBy('j.id', 'DESC')
-      .limit(query.limit + 1);
+    const builder = this.dataSource.manager.createQueryBuilder(JobRun, 'j');
     const filters = {
       status: query.status,
       type: query.type,
@@ -46,20 +43,9 @@ export class JobRunsService {
     if (query.from)
       builder.andWhere('j.createdAt >= :from', { from: query.from });
     if (query.to) builder.andWhere('j.createdAt < :to', { to: query.to });
-    if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
-      builder.andWhere('(j.createdAt, j.id) < (:createdAt, :id)', {
-        createdAt,
-        id,
-      });
-    }
-    const rows = await builder.getMany();
 
-    return toPage(
-      rows,
-      query.limit,
-      (row) => [row.createdAt.toISOString(), row.id],
-      (row) => redactJobRun(toJobRunResponse(row), reader),
+    return fetchKeysetPage(builder, 'j', query, (row) =>
+      redactJobRun(toJobRunResponse(row), reader),
     );
   }
 

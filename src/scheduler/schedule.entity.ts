@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
+import { StampedAtColumn, StampedByColumn } from '../common/who-when-columns';
 import type { CatchUpPolicy } from './schedule-catch-up';
 
 export const SCHEDULE_KINDS = ['at', 'every', 'cron'] as const;
@@ -109,39 +110,15 @@ export class Schedule {
   })
   lastRunAt: Date | null;
 
-  @Column({
-    name: 'created_at',
-    type: 'timestamptz',
-    precision: 3,
-    insert: false,
-    update: false,
-  })
+  @StampedAtColumn('created_at')
   createdAt: Date;
 
-  @Column({
-    name: 'created_by',
-    type: 'uuid',
-    nullable: true,
-    insert: false,
-    update: false,
-  })
+  @StampedByColumn('created_by')
   createdBy: string | null;
 
-  @Column({
-    name: 'updated_at',
-    type: 'timestamptz',
-    precision: 3,
-    insert: false,
-    update: false,
-  })
+  @StampedAtColumn('updated_at')
   updatedAt: Date;
 
-  @Column({
-    name: 'updated_by',
-    type: 'uuid',
-    nullable: true,
-    insert: false,
-    update: false,
-  })
+  @StampedByColumn('updated_by')
   updatedBy: string | null;
 }

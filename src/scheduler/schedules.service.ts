@@ -9,6 +9,7 @@ import { currentAuditContext } from '../audit/audit-context';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
 import type { Role } from '../auth/role';
 import { conflict, notFound } from '../common/errors';
+import { fetchKeysetPage } from '../common/keyset-page';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import { Environment } from '../config/environment';
 import { JobRun } from '../jobs/job-run.entity';
@@ -121,27 +122,10 @@ export class SchedulesService {
   }
 
   async list(query: ScheduleListQueryDto): Promise<Page<ScheduleResponseDto>> {
-    const builder = this.dataSource.manager
-      .createQueryBuilder(Schedule, 's')
-      .orderBy('s.createdAt', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .limit(query.limit + 1);
+    const builder = this.dataSource.manager.createQueryBuilder(Schedule, 's');
     if (query.type) builder.andWhere('s.type = :type', { type: query.type });
-    if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, ['instant', 'uuid']);
-      builder.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', {
-        createdAt,
-        id,
-      });
-    }
-    const rows = await builder.getMany();
 
-    return toPage(
-      rows,
-      query.limit,
-      (row) => [row.createdAt.toISOString(), row.id],
-      toScheduleResponse,
-    );
+    return fetchKeysetPage(builder, 's', query, toScheduleResponse);
   }
 
   async get(id: string): Promise<ScheduleResponseDto> {
@@ -288,27 +272,10 @@ export class SchedulesService {
     await this.find(this.dataSource.manager, id);
     const builder = this.dataSource.manager
       .createQueryBuilder(JobRun, 'run')
-      .where('run.scheduleId = :id', { id })
-      .orderBy('run.createdAt', 'DESC')
-      .addOrderBy('run.id', 'DESC')
-      .limit(query.limit + 1);
-    if (query.cursor) {
-      const [createdAt, runId] = decodeCursor(query.cursor, [
-        'instant',
-        'uuid',
-      ]);
-      builder.andWhere('(run.createdAt, run.id) < (:createdAt, :runId)', {
-        createdAt,
-        runId,
-      });
-    }
-    const rows = await builder.getMany();
+      .where('run.scheduleId = :id', { id });
 
-    return toPage(
-      rows,
-      query.limit,
-      (row) => [row.createdAt.toISOString(), row.id],
-      (row) => redactJobRun(toJobRunResponse(row), reader),
+    return fetchKeysetPage(builder, 'run', query, (row) =>
+      redactJobRun(toJobRunResponse(row), reader),
     );
   }
 

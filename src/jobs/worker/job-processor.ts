@@ -163,13 +163,15 @@ export class JobProcessor {
     run: StartedRun,
     cancel: AbortSignal | undefined,
   ): Promise<Outcome> {
-    const timeout = new AbortController();
-    const timer = run.timeoutMs
-      ? setTimeout(() => timeout.abort(TIMEOUT_REASON), run.timeoutMs)
-      : undefined;
-    const signal = cancel
-      ? AbortSignal.any([cancel, timeout.signal])
-      : timeout.signal;
+    // A combined signal costs an AbortSignal.any() per attempt, so only an
+    // attempt with a timeout gets one.
+    const timeoutMs = run.timeoutMs;
+    const timeout = timeoutMs ? new AbortController() : undefined;
+    const timer =
+      timeout && timeoutMs
+        ? setTimeout(() => timeout.abort(TIMEOUT_REASON), timeoutMs)
+        : undefined;
+    const signal = combineSignals(cancel, timeout?.signal);
     const progress = new ProgressRecorder(
       (value) => this.saveProgress(job, value),
       (error) =>
@@ -368,6 +370,15 @@ function backoffDelay(job: Job<QueuedJobData>): number {
   return type === 'exponential'
     ? Math.round(2 ** job.attemptsMade * delay)
     : delay;
+}
+
+function combineSignals(
+  cancel: AbortSignal | undefined,
+  timeout: AbortSignal | undefined,
+): AbortSignal {
+  if (cancel && timeout) return AbortSignal.any([cancel, timeout]);
+
+  return cancel ?? timeout ?? new AbortController().signal;
 }
 
 function toError(error: unknown): Error {
