@@ -6,6 +6,10 @@ import {
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import {
+  rejectPrototypeKeys,
+  requireJsonBody,
+} from './common/json-body.middleware';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { Environment } from './config/environment';
 import { accessLog } from './logging/access-log.middleware';
@@ -29,9 +33,11 @@ function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
 /**
  * Applies the HTTP set-up shared by the API process and the e2e tests:
  * request ids before anything else, then the access log and the HTTP
- * metrics, the body size limit, one validation pipe, one exception filter,
- * and the OpenAPI document at /docs. The log and the metrics come before the
- * body parser so that they also record its 413 responses.
+ * metrics, the JSON body parser with its checks (415 for a body of another
+ * media type, the size limit, 400 for prototype keys), one validation pipe,
+ * one exception filter, and the OpenAPI document at /docs. The log and the
+ * metrics come before the body checks so that they also record their 413
+ * and 415 responses.
  */
 export function configureApp(
   app: INestApplication,
@@ -43,7 +49,9 @@ export function configureApp(
   express.use(requestId.use.bind(requestId));
   express.use(accessLog);
   express.use(httpMetrics(app.get(MetricsService)));
+  express.use(requireJsonBody);
   express.useBodyParser('json', { limit: environment.BODY_LIMIT_BYTES });
+  express.use(rejectPrototypeKeys);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

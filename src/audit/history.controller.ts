@@ -79,8 +79,12 @@ export class HistoryController {
   })
   @ApiPageResponse(DeletedObjectResponseDto)
   @ApiErrorResponse(404, 'Unknown entity type')
-  deleted(@Param('type') type: string, @Query() query: PageQueryDto) {
-    return this.history.deleted(type, query);
+  deleted(
+    @Param('type') type: string,
+    @Query() query: PageQueryDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.history.deleted(type, query, actor.role);
   }
 
   @Get(':id')
@@ -99,8 +103,9 @@ export class HistoryController {
     @Param('type') type: string,
     @Param('id') id: string,
     @Query() query: HistoryQueryDto,
+    @CurrentActor() actor: Actor,
   ) {
-    return this.history.list(type, id, query);
+    return this.history.list(type, id, query, actor.role);
   }
 
   @Get(':id/versions/:version')
@@ -115,8 +120,9 @@ export class HistoryController {
     @Param('type') type: string,
     @Param('id') id: string,
     @Param('version', new PositiveIntPipe('version')) version: number,
+    @CurrentActor() actor: Actor,
   ) {
-    return this.history.getVersion(type, id, version);
+    return this.history.getVersion(type, id, version, actor.role);
   }
 
   @Get(':id/diff')
@@ -134,8 +140,9 @@ export class HistoryController {
     @Param('type') type: string,
     @Param('id') id: string,
     @Query() query: DiffQueryDto,
+    @CurrentActor() actor: Actor,
   ) {
-    return this.history.diff(type, id, query);
+    return this.history.diff(type, id, query, actor.role);
   }
 
   @Get(':id/as-of')
@@ -149,8 +156,9 @@ export class HistoryController {
     @Param('type') type: string,
     @Param('id') id: string,
     @Query() query: AsOfQueryDto,
+    @CurrentActor() actor: Actor,
   ) {
-    return this.history.asOf(type, id, query);
+    return this.history.asOf(type, id, query, actor.role);
   }
 
   @Post(':id/revert')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { invalid, notFound } from '../common/errors';
+import type { Role } from '../auth/role';
+import { notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import type {
   AsOfQueryDto,
@@ -14,6 +15,7 @@ import type {
   VersionDetailResponseDto,
   VersionResponseDto,
 } from './history-response.dto';
+import { redactRowValues } from './restricted-fields';
 import { TrackedTable, TrackedTableRegistry } from './tracked-table.registry';
 import {
   toChangesDto,
@@ -28,7 +30,11 @@ import {
 const WITH_SNAPSHOT = `${VERSION_SELECT},
     v.snapshot, v.snapshot_format AS "snapshotFormat"`;
 
-/** Reads the versions of tracked objects: pages, single versions, diffs. */
+/**
+ * Reads the versions of tracked objects: pages, single versions, diffs. Each
+ * read leaves out the restricted keys (restricted-fields.ts) that the
+ * reader's role may not read.
+ */
 @Injectable()
 export class HistoryService {
   constructor(
@@ -41,6 +47,7 @@ export class HistoryService {
     type: string,
     id: string,
     query: HistoryQueryDto,
+    reader: Role,
   ): Promise<Page<VersionResponseDto>> {
     const table = await this.resolve(type, id);
     const below = this.upperBound(query);
@@ -54,17 +61,25 @@ export class HistoryService {
     );
     if (rows.length === 0) await this.assertHasHistory(table, id);
 
-    return toPage(rows, query.limit, (row) => [row.version], toVersionResponse);
+    return toPage(
+      rows,
+      query.limit,
+      (row) => [row.version],
+      (row) =>
+        redactRowValues(table.entityType, toVersionResponse(row), reader),
+    );
   }
 
   async getVersion(
     type: string,
     id: string,
     version: number,
+    reader: Role,
   ): Promise<VersionDetailResponseDto> {
     const table = await this.resolve(type, id);
+    const row = await this.findVersion(table, id, version);
 
-    return toVersionDetail(await this.findVersion(table, id, version));
+    return redactRowValues(table.entityType, toVersionDetail(row), reader);
   }
 
   /** Compares two snapshots field by field; the versions need not be adjacent. */
@@ -72,6 +87,7 @@ export class HistoryService {
     type: string,
     id: string,
     query: DiffQueryDto,
+    reader: Role,
   ): Promise<DiffResponseDto> {
     const table = await this.resolve(type, id);
     const from = await this.findVersion(table, id, query.from);
@@ -87,13 +103,15 @@ export class HistoryService {
       [JSON.stringify(from.snapshot), JSON.stringify(to.snapshot)],
     );
 
-    return {
+    const diff: DiffResponseDto = {
       type: table.entityType,
       id,
       from: query.from,
       to: query.to,
       changes: toChangesDto(row.changes),
     };
+
+    return redactRowValues(table.entityType, diff, reader);
   }
 
   /**
@@ -106,6 +124,7 @@ export class HistoryService {
     type: string,
     id: string,
     query: AsOfQueryDto,
+    reader: Role,
   ): Promise<AsOfResponseDto> {
     const table = await this.resolve(type, id);
 
@@ -127,19 +146,25 @@ export class HistoryService {
       );
     }
 
-    return { ...toVersionDetail(row), asOf: new Date(query.at).toISOString() };
+    const version: AsOfResponseDto = {
+      ...toVersionDetail(row),
+      asOf: new Date(query.at).toISOString(),
+    };
+
+    return redactRowValues(table.entityType, version, reader);
   }
 
   /** Lists objects whose latest version is a delete, latest delete first. */
   async deleted(
     type: string,
     query: PageQueryDto,
+    reader: Role,
   ): Promise<Page<DeletedObjectResponseDto>> {
     const table = await this.registry.get(type);
     const params: unknown[] = [table.entityType, query.limit + 1];
     let after = '';
     if (query.cursor) {
-      const [at, versionId] = decodeCursor(query.cursor, 2);
+      const [at, versionId] = decodeCursor(query.cursor, ['instant', 'bigint']);
       params.push(at, versionId);
       after = 'AND (v.created_at, v.id) < ($3::timestamptz, $4::bigint)';
     }
@@ -162,7 +187,7 @@ export class HistoryService {
       rows,
       query.limit,
       (row) => [row.at.toISOString(), row.versionId],
-      toDeletedObject,
+      (row) => redactRowValues(table.entityType, toDeletedObject(row), reader),
     );
   }
 
@@ -177,11 +202,8 @@ export class HistoryService {
   private upperBound(query: HistoryQueryDto): number {
     let below = Number.MAX_SAFE_INTEGER;
     if (query.cursor) {
-      const [version] = decodeCursor(query.cursor, 1);
-      if (!Number.isInteger(version)) {
-        throw invalid('cursor is invalid; pass a nextCursor value');
-      }
-      below = Math.min(below, Number(version));
+      const [version] = decodeCursor(query.cursor, ['version']);
+      below = Math.min(below, version);
     }
     if (query.beforeVersion !== undefined) {
       below = Math.min(below, query.beforeVersion);

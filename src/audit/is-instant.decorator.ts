@@ -1,4 +1,4 @@
-import { IsISO8601, Matches } from 'class-validator';
+import { IsISO8601, isISO8601, Matches } from 'class-validator';
 
 /**
  * An ISO 8601 date-time with an explicit offset (`Z` or `+01:00`), so the
@@ -9,14 +9,38 @@ export const INSTANT_PATTERN =
 
 export const INSTANT_EXAMPLE = '2026-01-05T10:00:00.000Z';
 
+const ISO_8601_OPTIONS = { strict: true, strictSeparator: true };
+
+/** Returns the validation message of an instant field named `field`. */
+export function instantMessage(field: string): string {
+  return `${field} must be an ISO 8601 instant with an offset, such as ${INSTANT_EXAMPLE}`;
+}
+
 /** Validates a query field as an instant and names the field when it is not. */
 export function IsInstant(field: string): PropertyDecorator {
-  const message = `${field} must be an ISO 8601 instant with an offset, such as ${INSTANT_EXAMPLE}`;
-  const valid = IsISO8601({ strict: true, strictSeparator: true }, { message });
+  const message = instantMessage(field);
+  const valid = IsISO8601(ISO_8601_OPTIONS, { message });
   const formatted = Matches(INSTANT_PATTERN, { message });
 
   return (target, property) => {
     valid(target, property);
     formatted(target, property);
   };
+}
+
+/**
+ * Converts an instant string, as {@link IsInstant} accepts it, to a Date for
+ * a field validated with `@IsDate()`. Any other value, a Date included, is
+ * returned as it is, so `@IsDate()` accepts a Date and rejects the rest.
+ */
+export function toInstant(value: unknown): unknown {
+  if (
+    typeof value === 'string' &&
+    INSTANT_PATTERN.test(value) &&
+    isISO8601(value, ISO_8601_OPTIONS)
+  ) {
+    return new Date(value);
+  }
+
+  return value;
 }

@@ -50,16 +50,19 @@ export class RevisionsController {
     description: 'The time range includes `from` and excludes `to`.',
   })
   @ApiPageResponse(RevisionResponseDto)
-  list(@Query() query: RevisionQueryDto) {
-    return this.revisions.list(query);
+  list(@Query() query: RevisionQueryDto, @CurrentActor() actor: Actor) {
+    return this.revisions.list(query, actor.role);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One revision with its versions' })
   @ApiParam({ name: 'id', schema: ID_SCHEMA })
   @ApiOkResponse({ type: RevisionResponseDto })
-  get(@Param('id', new PositiveIntPipe('id')) id: number) {
-    return this.revisions.get(id);
+  get(
+    @Param('id', new PositiveIntPipe('id')) id: number,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.revisions.get(id, actor.role);
   }
 
   @Post(':id/revert')

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Role } from '../auth/role';
 import { notFound } from '../common/errors';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import type { RevisionResponseDto } from './history-response.dto';
+import { redactRowValues } from './restricted-fields';
 import type { RevisionQueryDto } from './revision-query.dto';
 import {
   REVISION_SELECT,
@@ -13,13 +15,19 @@ import {
   VersionRow,
 } from './version.mapper';
 
-/** Reads revisions, each with the versions it wrote. */
+/**
+ * Reads revisions, each with the versions it wrote, without the restricted
+ * keys (restricted-fields.ts) that the reader's role may not read.
+ */
 @Injectable()
 export class RevisionsService {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Lists revisions newest first, filtered by user, type, source and time. */
-  async list(query: RevisionQueryDto): Promise<Page<RevisionResponseDto>> {
+  async list(
+    query: RevisionQueryDto,
+    reader: Role,
+  ): Promise<Page<RevisionResponseDto>> {
     const { where, params } = this.filters(query);
     params.push(query.limit + 1);
 
@@ -38,11 +46,15 @@ export class RevisionsService {
       rows,
       query.limit,
       (row) => [row.at.toISOString(), row.id],
-      (row) => toRevisionResponse(row, versions.get(row.id) ?? []),
+      (row) =>
+        redactRevision(
+          toRevisionResponse(row, versions.get(row.id) ?? []),
+          reader,
+        ),
     );
   }
 
-  async get(id: number): Promise<RevisionResponseDto> {
+  async get(id: number, reader: Role): Promise<RevisionResponseDto> {
     const [row]: RevisionRow[] = await this.dataSource.query(
       `${REVISION_SELECT} WHERE r.id = $1`,
       [id],
@@ -50,7 +62,10 @@ export class RevisionsService {
     if (!row) throw notFound(`Revision ${id} not found`);
     const versions = await this.versionsOf([row.id]);
 
-    return toRevisionResponse(row, versions.get(row.id) ?? []);
+    return redactRevision(
+      toRevisionResponse(row, versions.get(row.id) ?? []),
+      reader,
+    );
   }
 
   private filters(query: RevisionQueryDto): {
@@ -84,7 +99,7 @@ export class RevisionsService {
       );
     }
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor, 2);
+      const [at, id] = decodeCursor(query.cursor, ['instant', 'bigint']);
       add('(r.created_at, r.id) < (?::timestamptz, ?::bigint)', at, id);
     }
 
@@ -113,4 +128,16 @@ export class RevisionsService {
 
     return byRevision;
   }
+}
+
+function redactRevision(
+  revision: RevisionResponseDto,
+  reader: Role,
+): RevisionResponseDto {
+  return {
+    ...revision,
+    versions: revision.versions.map((version) =>
+      redactRowValues(version.type, version, reader),
+    ),
+  };
 }

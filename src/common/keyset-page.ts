@@ -28,7 +28,7 @@ export async function fetchKeysetPage<Row extends CreatedAtKeyedRow, Item>(
     .addOrderBy(`${alias}.id`, 'DESC')
     .limit(page.limit + 1);
   if (page.cursor) {
-    const [createdAt, id] = decodeCursor(page.cursor, 2);
+    const [createdAt, id] = decodeCursor(page.cursor, ['instant', 'uuid']);
     // All conditions of a builder share one set of parameters, so these
     // names stay clear of the ones callers bind, such as `:id`.
     builder.andWhere(

@@ -38,29 +38,87 @@ export interface Page<T> {
 
 export type CursorKey = (string | number)[];
 
+/**
+ * The kind of one part of a cursor's sort key. An `instant` is a UTC ISO 8601
+ * string with milliseconds, as `Date.toISOString()` writes it. A `bigint` is
+ * a PostgreSQL bigint id as a string of digits, and a `version` is an integer
+ * from 1 to 2^31 - 1.
+ */
+export type CursorPart = 'instant' | 'uuid' | 'bigint' | 'version';
+
+type CursorPartValue<Part extends CursorPart> = Part extends 'version'
+  ? number
+  : string;
+
+/** A decoded sort key, one value per part of its shape. */
+export type DecodedCursor<Shape extends readonly CursorPart[]> = {
+  [Index in keyof Shape]: CursorPartValue<Shape[Index]>;
+};
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DIGITS = /^(0|[1-9]\d{0,18})$/;
+/** Largest PostgreSQL bigint and integer, the types of ids and versions. */
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+const MAX_INTEGER = 2_147_483_647;
+
+/** Returns true when `value` is a part that {@link encodeCursor} could write. */
+function isCursorPart(value: unknown, part: CursorPart): boolean {
+  switch (part) {
+    case 'instant':
+      // The round trip rejects dates such as February 30, which Date rolls
+      // over. Year 0 is out of PostgreSQL's range.
+      return (
+        typeof value === 'string' &&
+        ISO_INSTANT.test(value) &&
+        !value.startsWith('0000') &&
+        !Number.isNaN(Date.parse(value)) &&
+        new Date(value).toISOString() === value
+      );
+    case 'uuid':
+      return typeof value === 'string' && UUID.test(value);
+    case 'bigint':
+      return (
+        typeof value === 'string' &&
+        DIGITS.test(value) &&
+        BigInt(value) <= MAX_BIGINT
+      );
+    case 'version':
+      return (
+        Number.isInteger(value) &&
+        (value as number) >= 1 &&
+        (value as number) <= MAX_INTEGER
+      );
+  }
+}
+
 /** Encodes the sort key of the last item of a page as an opaque cursor. */
 export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
 /**
- * Decodes a cursor made by {@link encodeCursor}.
+ * Decodes a cursor made by {@link encodeCursor} for a sort key of the given
+ * shape. Each part must have the type and format that {@link toPage} writes,
+ * so a cursor a client altered never reaches PostgreSQL as a malformed value.
  *
  * @throws BadRequestException when the cursor is not one of ours.
  */
-export function decodeCursor(cursor: string, arity: number): CursorKey {
+export function decodeCursor<const Shape extends readonly CursorPart[]>(
+  cursor: string,
+  shape: Shape,
+): DecodedCursor<Shape> {
+  let key: unknown;
   try {
-    const key: unknown = JSON.parse(
-      Buffer.from(cursor, 'base64url').toString('utf8'),
-    );
-    const valid =
-      Array.isArray(key) &&
-      key.length === arity &&
-      key.every((part) => ['string', 'number'].includes(typeof part));
-    if (valid) return key as CursorKey;
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // falls through to the error below
+    key = undefined;
   }
+  const valid =
+    Array.isArray(key) &&
+    key.length === shape.length &&
+    shape.every((part, index) => isCursorPart(key[index], part));
+  if (valid) return key as DecodedCursor<Shape>;
 
   throw new BadRequestException(['cursor is invalid; pass a nextCursor value']);
 }

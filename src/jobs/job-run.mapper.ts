@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { type Role, roleIncludes } from '../auth/role';
 import type { JobAttempt } from './job-attempt.entity';
 import type { JobLog } from './job-log.entity';
 import type { JobRun } from './job-run.entity';
 import { JobBackoffDto } from './job.dto';
 import {
+  ERROR_STACK_ROLE,
   JOB_ATTEMPT_STATUSES,
   JOB_RUN_STATUSES,
   type JobAttemptStatus,
@@ -32,7 +34,9 @@ export class JobErrorDto {
   @ApiProperty()
   message: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    description: `The stack trace; present for readers with the ${ERROR_STACK_ROLE} role or higher`,
+  })
   stack?: string;
 }
 
@@ -206,6 +210,32 @@ export function toJobAttemptResponse(
             stack: attempt.errorStack ?? undefined,
           },
   };
+}
+
+/** Returns `error` without its stack unless `reader` may read stacks. */
+export function redactJobError(
+  error: JobError | null,
+  reader: Role,
+): JobError | null {
+  if (error === null || roleIncludes(reader, ERROR_STACK_ROLE)) return error;
+
+  return { message: error.message };
+}
+
+/** Returns a job response with the error stacks that `reader` may read. */
+export function redactJobRun(
+  job: JobRunResponseDto,
+  reader: Role,
+): JobRunResponseDto {
+  const redacted = { ...job, error: redactJobError(job.error, reader) };
+  if (job.attempts) {
+    redacted.attempts = job.attempts.map((attempt) => ({
+      ...attempt,
+      error: redactJobError(attempt.error, reader),
+    }));
+  }
+
+  return redacted;
 }
 
 export function toJobLogResponse(log: JobLog): JobLogResponseDto {

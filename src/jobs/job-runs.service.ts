@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan } from 'typeorm';
+import type { Role } from '../auth/role';
 import { notFound } from '../common/errors';
 import { fetchKeysetPage } from '../common/keyset-page';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
@@ -10,6 +11,7 @@ import { JobRun } from './job-run.entity';
 import {
   JobLogResponseDto,
   JobRunResponseDto,
+  redactJobRun,
   toJobAttemptResponse,
   toJobLogResponse,
   toJobRunResponse,
@@ -20,7 +22,11 @@ import {
 export class JobRunsService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(query: JobListQueryDto): Promise<Page<JobRunResponseDto>> {
+  /** Lists jobs newest first, with the error stacks `reader` may read. */
+  async list(
+    query: JobListQueryDto,
+    reader: Role,
+  ): Promise<Page<JobRunResponseDto>> {
     const builder = this.dataSource.manager.createQueryBuilder(JobRun, 'j');
     const filters = {
       status: query.status,
@@ -38,31 +44,42 @@ export class JobRunsService {
       builder.andWhere('j.createdAt >= :from', { from: query.from });
     if (query.to) builder.andWhere('j.createdAt < :to', { to: query.to });
 
-    return fetchKeysetPage(builder, 'j', query, toJobRunResponse);
+    return fetchKeysetPage(builder, 'j', query, (row) =>
+      redactJobRun(toJobRunResponse(row), reader),
+    );
   }
 
-  /** @throws DomainError (not-found) */
-  async get(id: string): Promise<JobRunResponseDto> {
+  /**
+   * Returns one job with its attempts and the error stacks `reader` may read.
+   *
+   * @throws DomainError (not-found)
+   */
+  async get(id: string, reader: Role): Promise<JobRunResponseDto> {
     const run = await this.find(id);
     const attempts = await this.dataSource.manager.find(JobAttempt, {
       where: { jobRunId: id },
       order: { number: 'ASC' },
     });
 
-    return {
-      ...toJobRunResponse(run),
-      attempts: attempts.map(toJobAttemptResponse),
-    };
+    return redactJobRun(
+      {
+        ...toJobRunResponse(run),
+        attempts: attempts.map(toJobAttemptResponse),
+      },
+      reader,
+    );
   }
 
   /** The lines the handler logged, oldest first. */
   async logs(id: string, page: PageQueryDto): Promise<Page<JobLogResponseDto>> {
     await this.find(id);
-    const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+    const after = page.cursor
+      ? decodeCursor(page.cursor, ['bigint'])[0]
+      : undefined;
     const rows = await this.dataSource.manager.find(JobLog, {
       where: {
         jobRunId: id,
-        ...(after === undefined ? {} : { id: MoreThan(String(after)) }),
+        ...(after === undefined ? {} : { id: MoreThan(after) }),
       },
       order: { id: 'ASC' },
       take: page.limit + 1,

@@ -1,3 +1,5 @@
+import type { Role } from '../auth/role';
+
 /** States of a job run; `delayed` also covers the wait between attempts. */
 export const JOB_RUN_STATUSES = [
   'queued',
@@ -40,3 +42,9 @@ export interface JobError {
   message: string;
   stack?: string;
 }
+
+/**
+ * The lowest role that reads the stack of a job's error. A stack shows file
+ * paths and code structure, so viewers get the message only.
+ */
+export const ERROR_STACK_ROLE: Role = 'operator';

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMinSize,
   IsArray,
@@ -16,6 +16,12 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import {
+  INSTANT_EXAMPLE,
+  INSTANT_PATTERN,
+  instantMessage,
+  toInstant,
+} from '../audit/is-instant.decorator';
 import { PageQueryDto } from '../common/pagination';
 import { JOB_RUN_STATUSES, type JobRunStatus } from './job-status';
 
@@ -109,15 +115,23 @@ export class JobSubmitDto {
   @Max(MAX_JOB_DELAY_MS)
   delayMs?: number;
 
-  /** Runs the first attempt at this time; not with delayMs. */
+  /**
+   * Runs the first attempt at this instant; not with delayMs. The string
+   * needs an offset, as the history's instants do. Null means not given.
+   */
   @ApiPropertyOptional({
     type: String,
     format: 'date-time',
-    description: 'When to run the first attempt; not with delayMs',
+    pattern: INSTANT_PATTERN.source,
+    example: INSTANT_EXAMPLE,
+    description:
+      'When to run the first attempt, with an explicit offset (Z or +01:00); not with delayMs',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'runAt must be an ISO 8601 date-time' })
+  @Transform(({ value }: { value: unknown }) =>
+    value === null ? undefined : toInstant(value),
+  )
+  @IsDate({ message: instantMessage('runAt') })
   runAt?: Date;
 
   /** Attempts in all, the first included; 1 by default. */

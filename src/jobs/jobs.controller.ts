@@ -111,15 +111,15 @@ export class JobsController {
     description: 'from and to bound createdAt: from included, to excluded.',
   })
   @ApiPageResponse(JobRunResponseDto)
-  list(@Query() query: JobListQueryDto) {
-    return this.runs.list(query);
+  list(@Query() query: JobListQueryDto, @CurrentActor() actor: Actor) {
+    return this.runs.list(query, actor.role);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One job with its attempts' })
   @ApiOkResponse({ type: JobRunResponseDto })
-  get(@Param('id', ParseUUIDPipe) id: string) {
-    return this.runs.get(id);
+  get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+    return this.runs.get(id, actor.role);
   }
 
   /** Returns the job run's versions, as GET /history/job-runs/:id does. */
@@ -133,10 +133,11 @@ export class JobsController {
   async history(
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: HistoryQueryDto,
+    @CurrentActor() actor: Actor,
   ) {
-    await this.runs.get(id);
+    await this.runs.find(id);
 
-    return this.historyService.list('job-runs', id, query);
+    return this.historyService.list('job-runs', id, query, actor.role);
   }
 
   @Get(':id/logs')

@@ -13,6 +13,7 @@ const ERROR_SCHEMA = {
 };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const BODY_METHODS: readonly string[] = ['put', 'post', 'patch'];
 
 const STANDARD_ERRORS: Record<number, string> = {
   400: 'Invalid input: a field, parameter or cursor fails validation',
@@ -20,6 +21,7 @@ const STANDARD_ERRORS: Record<number, string> = {
   403: 'The token’s user has a lower role than the operation requires',
   404: 'No record with this id',
   413: 'The request body is larger than BODY_LIMIT_BYTES',
+  415: 'The request has a body whose Content-Type is not application/json',
   429: 'More than RATE_LIMIT_PER_MINUTE requests a minute for this token (or IP); see the Retry-After header',
   503: 'PostgreSQL or Redis is unavailable; retry later',
 };
@@ -30,25 +32,29 @@ const STANDARD_ERRORS: Record<number, string> = {
  * own responses. It adds the bearer requirement and the role (from
  * `@RequireRole` and `@Public`) and these errors: 400 when the operation
  * takes input, 404 when its path has a parameter, 413 when it takes a body,
- * 401 and 429 when it needs a token, 403 when it needs more than viewer, and
- * 503 everywhere. Responses a controller documents itself are kept as they
- * are.
+ * 415 on every POST, PUT and PATCH (requireJsonBody checks them all), 401
+ * and 429 when it needs a token, 403 when it needs more than viewer, and 503
+ * everywhere. Responses a controller documents itself are kept as they are.
  */
 export function describeOperations(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
-      if (operation) describeOperation(path, operation);
+      if (operation) describeOperation(method, path, operation);
     }
   }
 
   return document;
 }
 
-function describeOperation(path: string, operation: OperationObject): void {
+function describeOperation(
+  method: (typeof METHODS)[number],
+  path: string,
+  operation: OperationObject,
+): void {
   const access = accessOf(operation);
   const errors = [
-    ...inputErrors(path, operation),
+    ...inputErrors(method, path, operation),
     ...accessErrors(access),
     503,
   ];
@@ -60,13 +66,18 @@ function describeOperation(path: string, operation: OperationObject): void {
   operation.responses = withErrors(operation.responses, errors);
 }
 
-function inputErrors(path: string, operation: OperationObject): number[] {
+function inputErrors(
+  method: (typeof METHODS)[number],
+  path: string,
+  operation: OperationObject,
+): number[] {
   const errors: number[] = [];
   if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) {
     errors.push(400);
   }
   if (path.includes('{')) errors.push(404);
   if (operation.requestBody) errors.push(413);
+  if (BODY_METHODS.includes(method)) errors.push(415);
 
   return errors;
 }

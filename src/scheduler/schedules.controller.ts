@@ -17,7 +17,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequireRole } from '../auth/auth.decorators';
+import type { Actor } from '../auth/actor';
+import { CurrentActor, RequireRole } from '../auth/auth.decorators';
 import { JobRunResponseDto } from '../jobs/job-run.mapper';
 import { PageQueryDto } from '../common/pagination';
 import {
@@ -158,7 +159,11 @@ export class SchedulesController {
     description: 'scheduledFor of each run is the slot it was fired for.',
   })
   @ApiPageResponse(JobRunResponseDto)
-  runs(@Param('id', ParseUUIDPipe) id: string, @Query() query: PageQueryDto) {
-    return this.schedules.runs(id, query);
+  runs(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: PageQueryDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.schedules.runs(id, query, actor.role);
   }
 }

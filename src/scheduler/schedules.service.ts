@@ -7,12 +7,17 @@ import {
 import { DataSource, EntityManager } from 'typeorm';
 import { currentAuditContext } from '../audit/audit-context';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
+import type { Role } from '../auth/role';
 import { conflict, notFound } from '../common/errors';
 import { fetchKeysetPage } from '../common/keyset-page';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import { Environment } from '../config/environment';
 import { JobRun } from '../jobs/job-run.entity';
-import { JobRunResponseDto, toJobRunResponse } from '../jobs/job-run.mapper';
+import {
+  JobRunResponseDto,
+  redactJobRun,
+  toJobRunResponse,
+} from '../jobs/job-run.mapper';
 import { Schedule, ScheduleKind } from './schedule.entity';
 import {
   ScheduleCreateDto,
@@ -241,7 +246,7 @@ export class SchedulesService {
       .orderBy('slot.slotAt', 'DESC')
       .limit(query.limit + 1);
     if (query.cursor) {
-      const [slotAt] = decodeCursor(query.cursor, 1);
+      const [slotAt] = decodeCursor(query.cursor, ['instant']);
       builder.andWhere('slot.slotAt < :slotAt', { slotAt });
     }
     const rows = await builder.getMany();
@@ -256,18 +261,22 @@ export class SchedulesService {
 
   /**
    * Lists the job runs the schedule created, newest first, each with the
-   * slot it was fired for (`scheduledFor`).
+   * slot it was fired for (`scheduledFor`) and the error stacks `reader` may
+   * read.
    */
   async runs(
     id: string,
     query: PageQueryDto,
+    reader: Role,
   ): Promise<Page<JobRunResponseDto>> {
     await this.find(this.dataSource.manager, id);
     const builder = this.dataSource.manager
       .createQueryBuilder(JobRun, 'run')
       .where('run.scheduleId = :id', { id });
 
-    return fetchKeysetPage(builder, 'run', query, toJobRunResponse);
+    return fetchKeysetPage(builder, 'run', query, (row) =>
+      redactJobRun(toJobRunResponse(row), reader),
+    );
   }
 
   /**

@@ -123,6 +123,74 @@ describe('Job submission checks', () => {
     await expectRefused(noop({ runAt }), 400, /runAt .* is in the past/);
   });
 
+  const RUN_AT_MESSAGE =
+    'runAt must be an ISO 8601 instant with an offset, such as 2026-01-05T10:00:00.000Z';
+  const inAnHour = () => new Date(Date.now() + 3_600_000);
+
+  it.each([
+    ['a date-time without offset', () => inAnHour().toISOString().slice(0, 19)],
+    [
+      'milliseconds without offset',
+      () => inAnHour().toISOString().slice(0, 23),
+    ],
+    ['a date only', () => inAnHour().toISOString().slice(0, 10)],
+    ['a space separator', () => inAnHour().toISOString().replace('T', ' ')],
+    ['epoch milliseconds', () => inAnHour().getTime()],
+    ['an impossible date', () => '2031-02-30T10:00:00Z'],
+    ['an empty string', () => ''],
+  ])('rejects runAt as %s', async (_name, runAt) => {
+    await expectRefused(noop({ runAt: runAt() }), 400, RUN_AT_MESSAGE);
+  });
+
+  it('rejects a bulk runAt without offset', async () => {
+    const local = inAnHour().toISOString().slice(0, 19);
+    await expectRefused(
+      { jobs: [noop(), noop({ runAt: local })] },
+      400,
+      `jobs.1.${RUN_AT_MESSAGE}`,
+      '/jobs/bulk',
+    );
+  });
+
+  it.each([
+    ['Z', (at: Date) => at.toISOString()],
+    [
+      'Z without milliseconds',
+      (at: Date) => `${at.toISOString().slice(0, 19)}Z`,
+    ],
+    [
+      'a +02:00 offset',
+      (at: Date) => {
+        const local = new Date(at.getTime() + 2 * 3_600_000);
+
+        return `${local.toISOString().slice(0, 23)}+02:00`;
+      },
+    ],
+  ])('accepts runAt with %s', async (_name, format) => {
+    const at = new Date(Math.floor(inAnHour().getTime() / 1000) * 1000);
+
+    const response = await app
+      .http()
+      .post('/jobs')
+      .set(...bearer(operator.token))
+      .send(noop({ runAt: format(at) }))
+      .expect(202);
+
+    expect(response.body.runAt).toBe(at.toISOString());
+    expect(response.body.status).toBe('delayed');
+  });
+
+  it('reads a null runAt as not given', async () => {
+    const response = await app
+      .http()
+      .post('/jobs')
+      .set(...bearer(operator.token))
+      .send(noop({ runAt: null }))
+      .expect(202);
+
+    expect(response.body.status).toBe('queued');
+  });
+
   it.each([0, 101])('refuses attempts=%d', async (attempts) => {
     await expectRefused(noop({ attempts }), 400, /attempts must not be/);
   });

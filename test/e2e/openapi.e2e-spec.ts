@@ -278,6 +278,21 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('documents 415 on routes that may take a body', () => {
+    for (const line of DOCUMENTED_OPERATIONS) {
+      const [method] = line.split(' ');
+      const unsupported = operation(line)!.responses['415'];
+
+      if (['POST', 'PUT', 'PATCH'].includes(method)) {
+        expect(unsupported?.content?.['application/json']).toEqual({
+          schema: { $ref: '#/components/schemas/ErrorResponseDto' },
+        });
+      } else {
+        expect(unsupported).toBeUndefined();
+      }
+    }
+  });
+
   it('adds role and errors to undecorated routes', () => {
     const revert = operation('POST /revisions/{id}/revert')!;
 
