@@ -235,8 +235,8 @@ export class JobListQueryDto extends PageQueryDto {
     description: 'Jobs created at or after this instant',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  @Transform(({ value }: { value: unknown }) => toInstant(value))
+  @IsDate({ message: instantMessage('from') })
   from?: Date;
 
   @ApiPropertyOptional({
@@ -245,7 +245,7 @@ export class JobListQueryDto extends PageQueryDto {
     description: 'Jobs created before this instant',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  @Transform(({ value }: { value: unknown }) => toInstant(value))
+  @IsDate({ message: instantMessage('to') })
   to?: Date;
 }

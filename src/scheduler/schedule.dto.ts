@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsDateString,
   IsIn,
   IsInt,
   IsObject,
@@ -14,6 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsInstant } from '../audit/is-instant.decorator';
 import { PageQueryDto } from '../common/pagination';
 import { CATCH_UP_POLICIES, type CatchUpPolicy } from './schedule-catch-up';
 
@@ -112,7 +112,7 @@ export class ScheduleCreateDto {
     description: 'Fire once at this time',
   })
   @IsOptional()
-  @IsDateString({}, { message: 'runAt must be an ISO 8601 date' })
+  @IsInstant('runAt')
   runAt?: string | null;
 
   @ApiPropertyOptional({
@@ -133,7 +133,7 @@ export class ScheduleCreateDto {
     description: 'No slot before it (inclusive)',
   })
   @IsOptional()
-  @IsDateString({}, { message: 'startAt must be an ISO 8601 date' })
+  @IsInstant('startAt')
   startAt?: string | null;
 
   @ApiPropertyOptional({
@@ -143,7 +143,7 @@ export class ScheduleCreateDto {
     description: 'No slot after it (inclusive)',
   })
   @IsOptional()
-  @IsDateString({}, { message: 'endAt must be an ISO 8601 date' })
+  @IsInstant('endAt')
   endAt?: string | null;
 
   @ApiPropertyOptional({

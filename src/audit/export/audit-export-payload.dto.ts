@@ -1,11 +1,11 @@
 import {
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
 } from 'class-validator';
+import { IsInstant } from '../is-instant.decorator';
 
 export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -15,13 +15,10 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
  * after `from` and before `to`, optionally of one entity type.
  */
 export class AuditExportPayloadDto {
-  @IsISO8601(
-    { strict: true },
-    { message: 'from must be an ISO 8601 date-time' },
-  )
+  @IsInstant('from')
   from: string;
 
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  @IsInstant('to')
   to: string;
 
   /** Entity type as in the history API, such as `books` or `job-runs`. */

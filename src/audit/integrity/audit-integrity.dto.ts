@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsDate,
   IsInt,
@@ -10,6 +10,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { instantMessage, toInstant } from '../is-instant.decorator';
 
 export class AuditSealDto {
   /** Overrides AUDIT_SEAL_SETTLE_MS for this call; 0 seals every committed revision. */
@@ -34,8 +35,8 @@ export class AuditVerifyQueryDto {
     description: 'Revisions created at or after this instant',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  @Transform(({ value }: { value: unknown }) => toInstant(value))
+  @IsDate({ message: instantMessage('from') })
   from?: Date;
 
   @ApiPropertyOptional({
@@ -44,8 +45,8 @@ export class AuditVerifyQueryDto {
     description: 'Revisions created before this instant',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  @Transform(({ value }: { value: unknown }) => toInstant(value))
+  @IsDate({ message: instantMessage('to') })
   to?: Date;
 
   /** Seq of a chain head recorded earlier; needs anchorHash. */
