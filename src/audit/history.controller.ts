@@ -41,6 +41,7 @@ import { PositiveIntPipe } from './positive-int.pipe';
 import { AuditCommentDto, RevertRequestDto } from './revert-request.dto';
 import { RevertResponseDto } from './revert-response.dto';
 import { RevertService } from './revert.service';
+import { describeHistoryReadRoles } from './tracked-table.registry';
 
 /** The object's own fields beside the fixed fields of RevertResponseDto. */
 const REVERT_RESULT_SCHEMA = {
@@ -49,6 +50,9 @@ const REVERT_RESULT_SCHEMA = {
   description:
     "The object's current fields (camelCase) with version, ignoredFields, reverted and revisionId",
 };
+
+/** The 403 of a history read: the reader's role is below the type's. */
+const HISTORY_READ_FORBIDDEN = `The token's user may not read the history of this type. ${describeHistoryReadRoles()}`;
 
 const NOT_REVERTABLE =
   'The entity type cannot be reverted or recovered, or the write breaks a constraint of its table (such as a reference to a missing row)';
@@ -60,8 +64,7 @@ const NOT_REVERTABLE =
 @ApiTags('History')
 @ApiParam({
   name: 'type',
-  description:
-    'A tracked entity type, such as books; an unknown type is a 404 that lists the known ones',
+  description: `A tracked entity type, such as books; an unknown type is a 404 that lists the known ones. ${describeHistoryReadRoles()}`,
   example: 'books',
 })
 @ApiExtraModels(RevertResponseDto)
@@ -78,6 +81,7 @@ export class HistoryController {
     description: 'Each with its delete and the last state it had.',
   })
   @ApiPageResponse(DeletedObjectResponseDto)
+  @ApiErrorResponse(403, HISTORY_READ_FORBIDDEN)
   @ApiErrorResponse(404, 'Unknown entity type')
   deleted(
     @Param('type') type: string,
@@ -98,6 +102,7 @@ export class HistoryController {
     description: 'The object id, as its table stores it',
   })
   @ApiPageResponse(VersionResponseDto)
+  @ApiErrorResponse(403, HISTORY_READ_FORBIDDEN)
   @ApiErrorResponse(404, 'Unknown entity type, or the object has no history')
   list(
     @Param('type') type: string,
@@ -112,6 +117,7 @@ export class HistoryController {
   @ApiOperation({ summary: 'One version of an object, with its full row' })
   @ApiParam({ name: 'version', schema: VERSION_LIMITS })
   @ApiOkResponse({ type: VersionDetailResponseDto })
+  @ApiErrorResponse(403, HISTORY_READ_FORBIDDEN)
   @ApiErrorResponse(
     404,
     'Unknown entity type, or the object has no such version',
@@ -132,6 +138,7 @@ export class HistoryController {
       'Computed from the two snapshots; from may be above to, which shows the changes backwards.',
   })
   @ApiOkResponse({ type: DiffResponseDto })
+  @ApiErrorResponse(403, HISTORY_READ_FORBIDDEN)
   @ApiErrorResponse(
     404,
     'Unknown entity type, or either version does not exist',
@@ -148,6 +155,7 @@ export class HistoryController {
   @Get(':id/as-of')
   @ApiOperation({ summary: 'The version of an object in force at an instant' })
   @ApiOkResponse({ type: AsOfResponseDto })
+  @ApiErrorResponse(403, HISTORY_READ_FORBIDDEN)
   @ApiErrorResponse(
     404,
     'Unknown entity type, no history, or the object did not exist (yet or any more) at that instant',
@@ -167,7 +175,7 @@ export class HistoryController {
   @ApiOperation({
     summary: 'Write an old version back as the current state of an object',
     description:
-      'Creates a revert version, unless the object already matches (then `reverted` is false and nothing is written). Reverting users or tokens needs the admin role.',
+      'Creates a revert version, unless the object already matches (then `reverted` is false and nothing is written). Reverting users needs the admin role; api-tokens and job-runs cannot be reverted (422).',
   })
   @ApiOkResponse({ schema: REVERT_RESULT_SCHEMA })
   @ApiErrorResponse(
@@ -188,7 +196,8 @@ export class HistoryController {
   @RequireRole('editor')
   @ApiOperation({
     summary: 'Re-create a deleted object from its last version',
-    description: 'Recovering users or tokens needs the admin role.',
+    description:
+      'Recovering users needs the admin role; api-tokens and job-runs cannot be recovered (422).',
   })
   @ApiCreatedResponse({ schema: REVERT_RESULT_SCHEMA })
   @ApiErrorResponse(

@@ -16,7 +16,11 @@ import type {
   VersionResponseDto,
 } from './history-response.dto';
 import { redactRowValues } from './restricted-fields';
-import { TrackedTable, TrackedTableRegistry } from './tracked-table.registry';
+import {
+  assertHistoryReadable,
+  TrackedTable,
+  TrackedTableRegistry,
+} from './tracked-table.registry';
 import {
   toChangesDto,
   toDeletedObject,
@@ -32,7 +36,8 @@ const WITH_SNAPSHOT = `${VERSION_SELECT},
 
 /**
  * Reads the versions of tracked objects: pages, single versions, diffs. Each
- * read leaves out the restricted keys (restricted-fields.ts) that the
+ * read rejects a reader below the type's read role (TrackedTable.readRole)
+ * and leaves out the restricted keys (restricted-fields.ts) that the
  * reader's role may not read.
  */
 @Injectable()
@@ -49,7 +54,7 @@ export class HistoryService {
     query: HistoryQueryDto,
     reader: Role,
   ): Promise<Page<VersionResponseDto>> {
-    const table = await this.resolve(type, id);
+    const table = await this.resolve(type, id, reader);
     const below = this.upperBound(query);
 
     const rows: VersionRow[] = await this.dataSource.query(
@@ -76,7 +81,7 @@ export class HistoryService {
     version: number,
     reader: Role,
   ): Promise<VersionDetailResponseDto> {
-    const table = await this.resolve(type, id);
+    const table = await this.resolve(type, id, reader);
     const row = await this.findVersion(table, id, version);
 
     return redactRowValues(table.entityType, toVersionDetail(row), reader);
@@ -89,7 +94,7 @@ export class HistoryService {
     query: DiffQueryDto,
     reader: Role,
   ): Promise<DiffResponseDto> {
-    const table = await this.resolve(type, id);
+    const table = await this.resolve(type, id, reader);
     const from = await this.findVersion(table, id, query.from);
     const to = await this.findVersion(table, id, query.to);
 
@@ -126,7 +131,7 @@ export class HistoryService {
     query: AsOfQueryDto,
     reader: Role,
   ): Promise<AsOfResponseDto> {
-    const table = await this.resolve(type, id);
+    const table = await this.resolve(type, id, reader);
 
     const [row]: VersionRow[] = await this.dataSource.query(
       `${WITH_SNAPSHOT} ${VERSION_JOINS}
@@ -160,7 +165,7 @@ export class HistoryService {
     query: PageQueryDto,
     reader: Role,
   ): Promise<Page<DeletedObjectResponseDto>> {
-    const table = await this.registry.get(type);
+    const table = await this.readableTable(type, reader);
     const params: unknown[] = [table.entityType, query.limit + 1];
     let after = '';
     if (query.cursor) {
@@ -191,9 +196,24 @@ export class HistoryService {
     );
   }
 
-  private async resolve(type: string, id: string): Promise<TrackedTable> {
-    const table = await this.registry.get(type);
+  /** Checks the read role before the id, so a 403 tells nothing about ids. */
+  private async resolve(
+    type: string,
+    id: string,
+    reader: Role,
+  ): Promise<TrackedTable> {
+    const table = await this.readableTable(type, reader);
     this.registry.assertId(table, id);
+
+    return table;
+  }
+
+  private async readableTable(
+    type: string,
+    reader: Role,
+  ): Promise<TrackedTable> {
+    const table = await this.registry.get(type);
+    assertHistoryReadable(table, reader);
 
     return table;
   }

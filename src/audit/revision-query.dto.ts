@@ -32,7 +32,8 @@ export class RevisionQueryDto extends PageQueryDto {
     minLength: 1,
     maxLength: 200,
     example: 'books',
-    description: 'Revisions with at least one version of this entity type',
+    description:
+      "Revisions with at least one version of this entity type. A type whose history the token's user may not read is a 403.",
   })
   @IsOptional()
   @IsString()

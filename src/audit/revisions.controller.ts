@@ -27,6 +27,7 @@ import { RevisionRevertResponseDto } from './revert-response.dto';
 import { RevertService } from './revert.service';
 import { RevisionQueryDto } from './revision-query.dto';
 import { RevisionsService } from './revisions.service';
+import { describeHistoryReadRoles } from './tracked-table.registry';
 
 /** A revision id: an integer from 1 to 2^31 - 1 (PositiveIntPipe). */
 const ID_SCHEMA = {
@@ -34,6 +35,9 @@ const ID_SCHEMA = {
   minimum: 1,
   maximum: MAX_VERSION,
 } as const;
+
+/** How a revision shows the versions that its reader may not read. */
+const REVISION_VERSIONS_HIDDEN = `Every revision is returned, but \`versions\` leaves out the versions of types whose history the token's user may not read. ${describeHistoryReadRoles()}`;
 
 /** Revisions: one transaction's changes each, with their versions. */
 @ApiTags('History')
@@ -47,15 +51,22 @@ export class RevisionsController {
   @Get()
   @ApiOperation({
     summary: 'List revisions, newest first, with their versions',
-    description: 'The time range includes `from` and excludes `to`.',
+    description: `The time range includes \`from\` and excludes \`to\`. ${REVISION_VERSIONS_HIDDEN}`,
   })
   @ApiPageResponse(RevisionResponseDto)
+  @ApiErrorResponse(
+    403,
+    `\`type\` is a type whose history the token's user may not read. ${describeHistoryReadRoles()}`,
+  )
   list(@Query() query: RevisionQueryDto, @CurrentActor() actor: Actor) {
     return this.revisions.list(query, actor.role);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One revision with its versions' })
+  @ApiOperation({
+    summary: 'One revision with its versions',
+    description: REVISION_VERSIONS_HIDDEN,
+  })
   @ApiParam({ name: 'id', schema: ID_SCHEMA })
   @ApiOkResponse({ type: RevisionResponseDto })
   get(

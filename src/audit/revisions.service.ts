@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Role } from '../auth/role';
+import { type Role, roleIncludes } from '../auth/role';
 import { notFound } from '../common/errors';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import type { RevisionResponseDto } from './history-response.dto';
 import { redactRowValues } from './restricted-fields';
 import type { RevisionQueryDto } from './revision-query.dto';
+import {
+  assertHistoryReadable,
+  historyReadRole,
+} from './tracked-table.registry';
 import {
   REVISION_SELECT,
   RevisionRow,
@@ -16,8 +20,10 @@ import {
 } from './version.mapper';
 
 /**
- * Reads revisions, each with the versions it wrote, without the restricted
- * keys (restricted-fields.ts) that the reader's role may not read.
+ * Reads revisions, each with the versions it wrote. A reader gets every
+ * revision, but only the versions of types whose history its role may read
+ * (historyReadRole), without the restricted keys (restricted-fields.ts) that
+ * its role may not read.
  */
 @Injectable()
 export class RevisionsService {
@@ -28,6 +34,10 @@ export class RevisionsService {
     query: RevisionQueryDto,
     reader: Role,
   ): Promise<Page<RevisionResponseDto>> {
+    if (query.type) {
+      const readRole = historyReadRole(query.type);
+      assertHistoryReadable({ entityType: query.type, readRole }, reader);
+    }
     const { where, params } = this.filters(query);
     params.push(query.limit + 1);
 
@@ -130,13 +140,22 @@ export class RevisionsService {
   }
 }
 
+/**
+ * Returns the revision without the versions of types whose history `reader`
+ * may not read, and without restricted keys in the others. The revision's
+ * own fields (who, when, source) stay, so an audit trail stays readable.
+ */
 function redactRevision(
   revision: RevisionResponseDto,
   reader: Role,
 ): RevisionResponseDto {
+  const readable = revision.versions.filter((version) =>
+    roleIncludes(reader, historyReadRole(version.type)),
+  );
+
   return {
     ...revision,
-    versions: revision.versions.map((version) =>
+    versions: readable.map((version) =>
       redactRowValues(version.type, version, reader),
     ),
   };

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { invalid, notFound } from '../common/errors';
+import { type Role, roleIncludes } from '../auth/role';
+import { forbidden, invalid, notFound } from '../common/errors';
 
 /** A table carrying the audit capture trigger, as the trigger describes it. */
 export interface TrackedTable {
@@ -10,6 +11,62 @@ export interface TrackedTable {
   excluded: string[];
   /** SQL type of the `id` column, such as `uuid` or `bigint`. */
   idType: string;
+  /** Lowest role that may read the history of this type. */
+  readRole: Role;
+}
+
+/**
+ * Entity types whose history needs more than the viewer role, because their
+ * own tables do: `GET /users` and `GET /users/:id/tokens` need admin. Every
+ * other type is readable by viewers.
+ */
+export const HISTORY_READ_ROLES: ReadonlyMap<string, Role> = new Map([
+  ['users', 'admin'],
+  ['api-tokens', 'admin'],
+]);
+
+/**
+ * Returns the lowest role that may read the history of an entity type, also
+ * for a type that is no longer tracked but still has versions.
+ */
+export function historyReadRole(entityType: string): Role {
+  return HISTORY_READ_ROLES.get(entityType) ?? 'viewer';
+}
+
+/**
+ * Returns a sentence naming the types of HISTORY_READ_ROLES and their roles,
+ * such as "The history of users and api-tokens needs the admin role.", for
+ * the OpenAPI descriptions.
+ */
+export function describeHistoryReadRoles(): string {
+  const typesByRole = new Map<Role, string[]>();
+  for (const [entityType, role] of HISTORY_READ_ROLES) {
+    typesByRole.set(role, [...(typesByRole.get(role) ?? []), entityType]);
+  }
+  const list = new Intl.ListFormat('en', { type: 'conjunction' });
+
+  return [...typesByRole]
+    .map(
+      ([role, types]) =>
+        `The history of ${list.format(types)} needs the ${role} role.`,
+    )
+    .join(' ');
+}
+
+/**
+ * Checks that `reader` may read the history of the type.
+ *
+ * @throws DomainError forbidden naming the type and the role it needs.
+ */
+export function assertHistoryReadable(
+  type: Pick<TrackedTable, 'entityType' | 'readRole'>,
+  reader: Role,
+): void {
+  if (roleIncludes(reader, type.readRole)) return;
+
+  throw forbidden(
+    `Reading the history of ${type.entityType} requires the ${type.readRole} role; the token's user is ${reader}`,
+  );
 }
 
 interface TriggerRow {
@@ -129,12 +186,14 @@ export class TrackedTableRegistry {
 /** Trigger arguments set by audit_track_table(): type, excluded, label. */
 function toTrackedTable(row: TriggerRow): TrackedTable {
   const args = splitTriggerArgs(row.args);
+  const entityType = args[0] || row.table;
 
   return {
-    entityType: args[0] || row.table,
+    entityType,
     table: row.table,
     excluded: parseTextArray(args[1] ?? '{}'),
     idType: row.idType ?? 'text',
+    readRole: historyReadRole(entityType),
   };
 }
 
