@@ -196,7 +196,10 @@ export class HistoryService {
     );
   }
 
-  /** Checks the read role before the id, so a 403 tells nothing about ids. */
+  /**
+   * Resolves the table and checks the reader's role before the id, so a 403
+   * does not reveal which ids exist.
+   */
   private async resolve(
     type: string,
     id: string,

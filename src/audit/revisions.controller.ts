@@ -36,7 +36,7 @@ const ID_SCHEMA = {
   maximum: MAX_VERSION,
 } as const;
 
-/** How a revision shows the versions that its reader may not read. */
+/** OpenAPI sentence on the versions that revisions leave out for a reader. */
 const REVISION_VERSIONS_HIDDEN = `Every revision is returned, but \`versions\` leaves out the versions of types whose history the token's user may not read. ${describeHistoryReadRoles()}`;
 
 /** Revisions: one transaction's changes each, with their versions. */

@@ -61,7 +61,10 @@ interface Operation {
   summary?: string;
   description?: string;
   security?: Record<string, string[]>[];
-  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  responses: Record<
+    string,
+    { description?: string; content?: Record<string, { schema: unknown }> }
+  >;
   'x-required-role'?: string;
 }
 
@@ -306,6 +309,34 @@ describe('OpenAPI document', () => {
     expect(operation('GET /books')!.responses['403']).toBeUndefined();
     expect(operation('GET /books')!.description).toContain('**viewer** role');
     expect(operation('GET /users')!.responses['403']).toBeDefined();
+  });
+
+  it.each([
+    'GET /history/{type}/deleted',
+    'GET /history/{type}/{id}',
+    'GET /history/{type}/{id}/versions/{version}',
+    'GET /history/{type}/{id}/diff',
+    'GET /history/{type}/{id}/as-of',
+    'GET /revisions',
+  ])('documents the admin-only types on %s', (line) => {
+    const read = operation(line)!;
+    const forbidden = read.responses['403'];
+
+    expect(read['x-required-role']).toBe('viewer');
+    expect(forbidden?.content?.['application/json']).toEqual({
+      schema: { $ref: '#/components/schemas/ErrorResponseDto' },
+    });
+    expect(forbidden?.description).toContain(
+      'The history of users and api-tokens needs the admin role.',
+    );
+  });
+
+  it('documents the versions a revision leaves out', () => {
+    for (const line of ['GET /revisions', 'GET /revisions/{id}']) {
+      expect(operation(line)!.description).toContain(
+        'The history of users and api-tokens needs the admin role.',
+      );
+    }
   });
 
   it('documents 404 on paths with an id and 409 where declared', () => {
