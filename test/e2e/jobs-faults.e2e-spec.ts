@@ -186,6 +186,50 @@ describe('Jobs under faults', () => {
     expect(second.log).toContain(`Job ${job.id}: attempt 1 of worker`);
   });
 
+  it('SIGKILL: no attempt left, never runs again', async () => {
+    const app = await startApi();
+    const operator = await app.createUser('operator');
+    const path = `/${uniqueName('slow')}`;
+    webhooks.on(path, 'hang');
+    const first = await startWorker();
+
+    const job = await submit(app, operator, {
+      type: 'webhook.deliver',
+      payload: { url: webhooks.url(path), timeoutMs: 60_000 },
+    });
+    await pollUntil(
+      async () => webhooks.received(path).length,
+      (count) => count === 1,
+    );
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    webhooks.on(path, 'ok');
+    // Heartbeats and reconciliation too slow to act within the test, so
+    // BullMQ's stalled check delivers the job again once its lock expires.
+    await startWorker({
+      WORKER_HEARTBEAT_MS: '60000',
+      RECONCILE_INTERVAL_MS: '600000',
+    });
+
+    await pollUntil(
+      () => status(app, job.id),
+      (value) => value === 'failed',
+    );
+    const rows = await attempts(app, job.id);
+    expect(rows.map(({ number, status: s }) => [number, s])).toEqual([
+      [1, 'stalled'],
+    ]);
+    const [run] = await app.query<{ attempts_made: number; error: unknown }>(
+      'SELECT attempts_made, error FROM job_runs WHERE id = $1',
+      [job.id],
+    );
+    expect(run.attempts_made).toBe(1);
+    expect(run.error).toEqual({
+      message: 'Attempt 1 stalled and the job has no attempt left',
+    });
+    expect(await completions(app, job.id)).toBe(0);
+    expect(webhooks.received(path)).toHaveLength(1);
+  });
+
   it('Redis keys deleted: delayed job runs once', async () => {
     const app = await startApi();
     const operator = await app.createUser('operator');

@@ -83,7 +83,9 @@ const MAX_IN_FLIGHT = 4;
  *
  * Starts: a run becomes active unless it was cancelled, finished, or already
  * started this attempt. An attempt still active from an earlier delivery
- * lost its worker, so it is marked stalled.
+ * lost its worker, so it is marked stalled. BullMQ delivers a stalled job
+ * again whatever attempts it was given, so a delivery beyond the run's
+ * max_attempts does not run: the run fails instead.
  *
  * Outcomes: each run moves to its next state. An interrupted attempt (the
  * worker shut down) does not use up one of the run's attempts.
@@ -113,12 +115,24 @@ const RECORD = `
       updated_at = i.at
     FROM start_input i, context
     WHERE r.id = i.id AND r.status IN ('queued', 'delayed', 'active')
-      AND r.attempts_made < i.number
+      AND r.attempts_made < i.number AND i.number <= r.max_attempts
     RETURNING r.id, r.payload, r.timeout_ms, i.number, i.at, i.worker_id
+  ),
+  exhausted AS (
+    UPDATE job_runs r
+    SET status = 'failed', finished_at = i.at, updated_at = i.at,
+      error = jsonb_build_object('message', format(
+        'Attempt %s stalled and the job has no attempt left',
+        r.attempts_made))
+    FROM start_input i, context
+    WHERE r.id = i.id AND r.status = 'active'
+      AND r.attempts_made < i.number AND i.number > r.max_attempts
+    RETURNING r.id, i.number, i.at
   ),
   stalled AS (
     UPDATE job_attempts a SET status = 'stalled', finished_at = s.at
-    FROM started s
+    FROM (SELECT id, number, at FROM started
+      UNION ALL SELECT id, number, at FROM exhausted) s
     WHERE a.job_run_id = s.id AND a.number < s.number AND a.status = 'active'
   ),
   new_attempts AS (
