@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -44,11 +45,23 @@ export class RevertRequestDto {
   comment?: string;
 }
 
-/** `POST /history/:type/:id/recover` and `POST /revisions/:id/revert`. */
+/** `POST /history/:type/:id/recover`. */
 export class AuditCommentDto {
   @ApiPropertyOptional(COMMENT_LIMITS)
   @IsOptional()
   @IsString()
   @MaxLength(MAX_COMMENT_LENGTH)
   comment?: string;
+}
+
+/** `POST /revisions/:id/revert`. */
+export class RevisionRevertRequestDto extends AuditCommentDto {
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Revert objects that later revisions changed too, discarding those later changes; without it such a revert is a 409',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'force must be a boolean' })
+  force?: boolean;
 }

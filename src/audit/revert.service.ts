@@ -8,7 +8,11 @@ import {
   AuditAction,
   AuditedTransactionService,
 } from './audited-transaction.service';
-import type { AuditCommentDto, RevertRequestDto } from './revert-request.dto';
+import type {
+  AuditCommentDto,
+  RevertRequestDto,
+  RevisionRevertRequestDto,
+} from './revert-request.dto';
 import type {
   RevertResponseDto,
   RevisionRevertItemDto,
@@ -53,7 +57,42 @@ interface RevisionStep {
   action: RevisionRevertItemDto['action'];
   /** The object's latest version number before the revert. */
   versionBefore: number;
+  /** The object's last version written by the reverted revision. */
+  lastInRevision: number;
   ignoredFields: string[];
+}
+
+/** Objects named in full in a later-changes conflict; the rest are counted. */
+const MAX_NAMED_CONFLICTS = 5;
+
+/**
+ * Rejects reverting a revision whose objects later revisions changed: going
+ * back to the state before it would silently discard those later changes,
+ * including changes to fields the revision never touched.
+ *
+ * @throws DomainError conflict naming the objects and their current versions.
+ */
+function assertNoLaterChanges(revisionId: number, steps: RevisionStep[]) {
+  const changed = steps.filter(
+    (step) => step.versionBefore > step.lastInRevision,
+  );
+  if (changed.length === 0) return;
+
+  const named = changed
+    .slice(0, MAX_NAMED_CONFLICTS)
+    .map(
+      (step) =>
+        `${step.table.entityType} ${step.id} (version ${step.lastInRevision} in the revision, now version ${step.versionBefore})`,
+    );
+  const more =
+    changed.length > named.length
+      ? ` and ${changed.length - named.length} more`
+      : '';
+  throw conflict(
+    `Revision ${revisionId}: later revisions changed ${named.join(', ')}${more}; ` +
+      'pass force: true to revert anyway and discard those later changes, ' +
+      'or revert the objects one by one with POST /history/:type/:id/revert',
+  );
 }
 
 /**
@@ -126,7 +165,7 @@ export class RevertService {
    */
   async revertRevision(
     revisionId: number,
-    request: AuditCommentDto,
+    request: RevisionRevertRequestDto,
     actor: Actor,
   ): Promise<RevisionRevertResponseDto> {
     const comment =
@@ -135,7 +174,13 @@ export class RevertService {
       `Reverted revision ${revisionId}`;
 
     const result = await this.transactions.run(
-      (manager) => this.revertRevisionSteps(manager, revisionId, actor),
+      (manager) =>
+        this.revertRevisionSteps(
+          manager,
+          revisionId,
+          actor,
+          request.force ?? false,
+        ),
       { comment },
     );
     this.logger.log(
@@ -208,8 +253,10 @@ export class RevertService {
     manager: EntityManager,
     revisionId: number,
     actor: Actor,
+    force: boolean,
   ): Promise<RevisionRevertResponseDto> {
     const steps = await this.planRevision(manager, revisionId, actor);
+    if (!force) assertNoLaterChanges(revisionId, steps);
 
     await this.applySteps(manager, revisionId, steps);
 
@@ -239,9 +286,10 @@ export class RevertService {
     revisionId: number,
     actor: Actor,
   ): Promise<RevisionStep[]> {
-    const objects: { type: string; id: string; first: number }[] =
+    const objects: { type: string; id: string; first: number; last: number }[] =
       await manager.query(
-        `SELECT entity_type AS type, entity_id AS id, min(version) AS first
+        `SELECT entity_type AS type, entity_id AS id, min(version) AS first,
+           max(version) AS last
          FROM audit_version WHERE revision_id = $1
          GROUP BY entity_type, entity_id
          ORDER BY entity_type, entity_id`,
@@ -285,6 +333,7 @@ export class RevertService {
         current,
         action: stepAction(before, current),
         versionBefore: latest.version,
+        lastInRevision: object.last,
         ignoredFields: [],
       });
     }

@@ -22,7 +22,7 @@ import {
 import { RevisionResponseDto } from './history-response.dto';
 import { MAX_VERSION } from './history-query.dto';
 import { PositiveIntPipe } from './positive-int.pipe';
-import { AuditCommentDto } from './revert-request.dto';
+import { RevisionRevertRequestDto } from './revert-request.dto';
 import { RevisionRevertResponseDto } from './revert-response.dto';
 import { RevertService } from './revert.service';
 import { RevisionQueryDto } from './revision-query.dto';
@@ -82,13 +82,13 @@ export class RevisionsController {
   @ApiOperation({
     summary: 'Undo every change of a revision in one new revision',
     description:
-      'Sets every object the revision touched back to its state before it: objects it created are deleted, objects it deleted are recovered. All objects are reverted or none is.',
+      'Sets every object the revision touched back to its state before it: objects it created are deleted, objects it deleted are recovered. All objects are reverted or none is. When later revisions changed any of those objects, the revert is a 409 unless force is true, because it would discard those later changes.',
   })
   @ApiParam({ name: 'id', schema: ID_SCHEMA })
   @ApiOkResponse({ type: RevisionRevertResponseDto })
   @ApiErrorResponse(
     409,
-    'A unique value is taken or a concurrent write got in the way',
+    'Later revisions changed an object of the revision (without force), a unique value is taken, or a concurrent write got in the way',
   )
   @ApiErrorResponse(
     422,
@@ -96,7 +96,7 @@ export class RevisionsController {
   )
   revert(
     @Param('id', new PositiveIntPipe('id')) id: number,
-    @Body() body: AuditCommentDto,
+    @Body() body: RevisionRevertRequestDto,
     @CurrentActor() actor: Actor,
   ) {
     return this.reverts.revertRevision(id, body, actor);

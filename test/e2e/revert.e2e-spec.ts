@@ -396,6 +396,56 @@ describe('Revert and recover', () => {
     expect(await countVersions(renamed.id)).toBe(2);
   });
 
+  it('refuses a revision revert over later changes', async () => {
+    const book = await fixtures.createBook({ title: 'Tagged', price: '19.90' });
+    await fixtures.updateBook(book.id, { tags: ['novel'] });
+    const [tagging] = await fixtures.allVersions('books', book.id);
+    await fixtures.updateBook(book.id, { price: '1.01' });
+
+    const response = await post(
+      `/revisions/${tagging.revisionId}/revert`,
+    ).expect(409);
+
+    expect(response.body.message[0]).toContain(
+      `later revisions changed books ${book.id} (version 2 in the revision, now version 3)`,
+    );
+    expect(response.body.message[0]).toContain('force: true');
+    const row = await bookRow(book.id);
+    expect(row.price).toBe('1.01');
+    expect(row.tags).toEqual(['novel']);
+    expect(await countVersions(book.id)).toBe(3);
+  });
+
+  it('reverts over later changes with force', async () => {
+    const book = await fixtures.createBook({ title: 'Forced', price: '19.90' });
+    await fixtures.updateBook(book.id, { tags: ['novel'] });
+    const [tagging] = await fixtures.allVersions('books', book.id);
+    await fixtures.updateBook(book.id, { price: '1.01' });
+
+    const response = await post(`/revisions/${tagging.revisionId}/revert`, {
+      force: true,
+    }).expect(200);
+
+    expect(response.body.items).toEqual([
+      expect.objectContaining({ id: book.id, action: 'revert', version: 4 }),
+    ]);
+    const row = await bookRow(book.id);
+    expect(row.price).toBe('19.90');
+    expect(row.tags).toEqual([]);
+  });
+
+  it('rejects a non-boolean force', async () => {
+    const book = await fixtures.createBook({ title: 'Typed' });
+    const [created] = await fixtures.allVersions('books', book.id);
+
+    const response = await post(`/revisions/${created.revisionId}/revert`, {
+      force: 'yes',
+    }).expect(400);
+
+    expect(response.body.message).toContain('force must be a boolean');
+    expect(await countVersions(book.id)).toBe(1);
+  });
+
   it('refuses to revert api tokens with 422', async () => {
     const user = await app.createUser('viewer');
     const [token] = await app.query(
