@@ -244,4 +244,69 @@ describe(AuditExportJob.name, () => {
       }),
     ).toEqual([]);
   });
+
+  describe('history a submitter may not read', () => {
+    /** Writes a user (admin-only history) and an author in one range. */
+    async function writeUserAndAuthor() {
+      const from = await now();
+      const created = await app.createUser('viewer');
+      await app.app
+        .get(AuditedTransactionService)
+        .run(
+          (manager) =>
+            manager.save(
+              manager.create(Author, { name: uniqueName('author') }),
+            ),
+          { userId: user.id, source: 'http' },
+        );
+      const [row] = await app.query<{ to: Date }>(
+        `SELECT clock_timestamp() + interval '1 millisecond' AS to`,
+      );
+
+      return { from, to: row.to.toISOString(), userId: created.id };
+    }
+
+    async function exportedTypes(submittedBy: string | null) {
+      const { from, to } = await writeUserAndAuthor();
+      const context = testJobContext(app, 'audit.export', submittedBy);
+      const result = await exporter.export(
+        { from, to, format: 'ndjson' },
+        context,
+      );
+      const lines = (await readFile(result.path, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { entityType: string });
+
+      return new Set(lines.map((line) => line.entityType));
+    }
+
+    it('leaves users out for an operator', async () => {
+      const types = await exportedTypes(user.id);
+
+      expect(types.has('authors')).toBe(true);
+      expect(types.has('users')).toBe(false);
+      expect(types.has('api-tokens')).toBe(false);
+    });
+
+    it('includes users for an admin', async () => {
+      const admin = await app.createUser('admin');
+
+      const types = await exportedTypes(admin.id);
+
+      expect(types.has('authors')).toBe(true);
+      expect(types.has('users')).toBe(true);
+    });
+
+    it('fails an operator export of users', async () => {
+      const { from, to } = await writeUserAndAuthor();
+      const context = testJobContext(app, 'audit.export', user.id);
+
+      await expect(
+        exporter.export({ from, to, format: 'ndjson', type: 'users' }, context),
+      ).rejects.toThrow(
+        'Exporting the history of users requires the admin role',
+      );
+    });
+  });
 });

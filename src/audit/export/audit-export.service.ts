@@ -3,7 +3,10 @@ import { FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DataSource, QueryRunner } from 'typeorm';
 import { Environment } from '../../config/environment';
+import { Role, roleIncludes } from '../../auth/role';
 import type { JobContext } from '../../jobs/job-type';
+import { UnrecoverableJobError } from '../../jobs/job-type';
+import { HISTORY_READ_ROLES, historyReadRole } from '../tracked-table.registry';
 import {
   AuditExportRecord,
   csvHeader,
@@ -23,10 +26,12 @@ export interface AuditExportResult {
   format: ExportFormat;
 }
 
+/** What an export reads of its job; no submitter means a system job. */
 export type AuditExportContext = Pick<
   JobContext,
   'jobRunId' | 'signal' | 'progress'
->;
+> &
+  Partial<Pick<JobContext, 'submittedBy'>>;
 
 interface VersionRow {
   version_id: string;
@@ -52,7 +57,8 @@ const RANGE = `
   JOIN audit_revision r ON r.id = v.revision_id
   LEFT JOIN users u ON u.id = r.user_id
   WHERE r.created_at >= $1 AND r.created_at < $2
-    AND ($3::text IS NULL OR v.entity_type = $3)`;
+    AND ($3::text IS NULL OR v.entity_type = $3)
+    AND NOT (v.entity_type = ANY($4::text[]))`;
 
 /** Size of the range and its bounds in version ids, for the batches. */
 const BOUNDS_SQL = `
@@ -65,9 +71,9 @@ const BATCH_SQL = `
     v.entity_type, v.entity_id, v.version, v.action,
     v.changes::text AS changes, v.snapshot::text AS snapshot
   ${RANGE}
-    AND v.id > $4::bigint AND v.id <= $5::bigint
+    AND v.id > $5::bigint AND v.id <= $6::bigint
   ORDER BY v.id
-  LIMIT $6`;
+  LIMIT $7`;
 
 /**
  * Writes the versions of a time range, joined with their revisions, to a
@@ -138,6 +144,26 @@ export class AuditExportService {
     return join(folder, `${jobRunId}.${format}`);
   }
 
+  /**
+   * Returns the entity types whose history the submitter may not read, as
+   * the history API decides it, so an export never shows more than the API
+   * would. A deleted submitter counts as a viewer.
+   */
+  private async hiddenTypes(
+    runner: QueryRunner,
+    submittedBy: string | null,
+  ): Promise<string[]> {
+    if (submittedBy === null) return [];
+    const [user] = (await runner.query('SELECT role FROM users WHERE id = $1', [
+      submittedBy,
+    ])) as { role: Role }[];
+    const role = user?.role ?? 'viewer';
+
+    return [...HISTORY_READ_ROLES]
+      .filter(([, needed]) => !roleIncludes(role, needed))
+      .map(([entityType]) => entityType);
+  }
+
   private async write(
     runner: QueryRunner,
     file: FileHandle,
@@ -145,7 +171,14 @@ export class AuditExportService {
     context: AuditExportContext,
     batchSize: number,
   ): Promise<number> {
-    const range = [payload.from, payload.to, payload.type ?? null];
+    const hidden = await this.hiddenTypes(runner, context.submittedBy ?? null);
+    if (payload.type && hidden.includes(payload.type)) {
+      throw new UnrecoverableJobError(
+        `Exporting the history of ${payload.type} requires the ` +
+          `${historyReadRole(payload.type)} role, which the job's submitter lacks`,
+      );
+    }
+    const range = [payload.from, payload.to, payload.type ?? null, hidden];
     const [bounds] = (await runner.query(BOUNDS_SQL, range)) as {
       total: number;
       first_id: string | null;
