@@ -30,6 +30,7 @@ import {
   VERSION_SELECT,
   VersionRow,
 } from './version.mapper';
+import { earliestKeptVersion, prunedVersionMessage } from './pruned-history';
 
 const WITH_SNAPSHOT = `${VERSION_SELECT},
     v.snapshot, v.snapshot_format AS "snapshotFormat"`;
@@ -143,6 +144,16 @@ export class HistoryService {
     );
     if (!row) {
       await this.assertHasHistory(table, id);
+      const earliest = await earliestKeptVersion(
+        this.dataSource.manager,
+        table.entityType,
+        id,
+      );
+      if (earliest && earliest.version > 1) {
+        throw notFound(
+          `${type} ${id} has no version kept from ${query.at}: versions before ${earliest.version} were pruned by retention, and version ${earliest.version} is from ${earliest.at.toISOString()}`,
+        );
+      }
       throw notFound(`${type} ${id} did not exist yet at ${query.at}`);
     }
     if (row.action === 'delete') {
@@ -247,7 +258,19 @@ export class HistoryService {
     );
     if (!row) {
       await this.assertHasHistory(table, id);
-      throw notFound(`${table.entityType} ${id} has no version ${version}`);
+      const pruned = prunedVersionMessage(
+        table.entityType,
+        id,
+        version,
+        await earliestKeptVersion(
+          this.dataSource.manager,
+          table.entityType,
+          id,
+        ),
+      );
+      throw notFound(
+        pruned ?? `${table.entityType} ${id} has no version ${version}`,
+      );
     }
 
     return row;

@@ -27,6 +27,7 @@ import {
 } from './table-writer';
 import { TrackedTable, TrackedTableRegistry } from './tracked-table.registry';
 import { toSnapshotDto } from './version.mapper';
+import { earliestKeptVersion, prunedVersionMessage } from './pruned-history';
 
 /** Entity types whose history is a record that must not be rewritten. */
 const NOT_REVERTABLE: Record<string, string> = {
@@ -520,7 +521,15 @@ export class RevertService {
       [table.entityType, id, version],
     );
     if (!row) {
-      throw notFound(`${table.entityType} ${id} has no version ${version}`);
+      const pruned = prunedVersionMessage(
+        table.entityType,
+        id,
+        version,
+        await earliestKeptVersion(manager, table.entityType, id),
+      );
+      throw notFound(
+        pruned ?? `${table.entityType} ${id} has no version ${version}`,
+      );
     }
 
     return row.snapshot;

@@ -442,6 +442,54 @@ describe('Audit integrity', () => {
     expect(remaining.map((row) => row.version)).toEqual([3, 4]);
   });
 
+  it('names pruned versions in history errors', async () => {
+    const probe = await createProbe();
+    const [created] = await app.query<{ now: Date }>(
+      'SELECT clock_timestamp() AS now',
+    );
+    for (let value = 1; value <= 3; value += 1) await write(probe, 'a', value);
+    await app
+      .http()
+      .post('/audit/prune')
+      .set(...bearer(app.adminToken))
+      .send({ keepLast: 1, type: probe.entityType })
+      .expect(200);
+    const history = `/history/${probe.entityType}/a`;
+
+    const version = await app
+      .http()
+      .get(`${history}/versions/1`)
+      .set(...bearer(viewer.token))
+      .expect(404);
+    const asOf = await app
+      .http()
+      .get(`${history}/as-of`)
+      .query({ at: created.now.toISOString() })
+      .set(...bearer(viewer.token))
+      .expect(404);
+
+    expect(version.body.message[0]).toBe(
+      `${probe.entityType} a version 1 was pruned by retention; the earliest version kept is 3`,
+    );
+    expect(asOf.body.message[0]).toContain(
+      'versions before 3 were pruned by retention',
+    );
+  });
+
+  it('rejects pruning an unknown type', async () => {
+    const response = await app
+      .http()
+      .post('/audit/prune')
+      .set(...bearer(app.adminToken))
+      .send({ keepLast: 1, type: 'no-such-type' })
+      .expect(400);
+
+    expect(response.body.message[0]).toContain(
+      'type "no-such-type" is not an entity type with history; known types:',
+    );
+    expect(response.body.message[0]).toContain('books');
+  });
+
   it('keeps versions younger than the age limit even beyond keepLast', async () => {
     const probe = await createProbe();
     for (let value = 1; value <= 4; value += 1) await write(probe, 'a', value);

@@ -22,20 +22,22 @@ export class AuditPruneJob implements JobHandler<AuditPruneDto> {
 
   constructor(private readonly retention: AuditRetentionService) {}
 
-  check(payload: AuditPruneDto): string[] {
+  async check(payload: AuditPruneDto): Promise<string[]> {
     if (payload.keepLast === undefined && payload.olderThanDays === undefined) {
       return ['payload needs keepLast, olderThanDays or both'];
     }
+    const problem = await this.retention.checkType(payload.type);
 
-    return [];
+    return problem ? [`payload.${problem}`] : [];
   }
 
   async run(
     payload: AuditPruneDto,
     context: JobContext,
   ): Promise<AuditPruneResult> {
-    if (this.check(payload).length > 0) {
-      throw new UnrecoverableJobError(this.check(payload).join('; '));
+    const problems = await this.check(payload);
+    if (problems.length > 0) {
+      throw new UnrecoverableJobError(problems.join('; '));
     }
     const result = await this.retention.prune(payload);
     this.logger.log(

@@ -137,6 +137,8 @@ export class AuditRetentionService {
    * @throws DomainError 'invalid' when the rule selects nothing to keep by.
    */
   async prune(rule: AuditPruneRule): Promise<AuditPruneResult> {
+    const problem = await this.checkType(rule.type);
+    if (problem) throw invalid(problem);
     const ruleText = describeRule(rule);
     this.logger.log(`Pruning audit versions: ${ruleText}`);
 
@@ -156,6 +158,27 @@ export class AuditRetentionService {
       );
       throw error;
     }
+  }
+
+  /**
+   * Returns why `type` cannot be pruned, or null when it can: a tracked type,
+   * or one whose table is no longer tracked but still has history.
+   */
+  async checkType(type: string | undefined): Promise<string | null> {
+    if (type === undefined) return null;
+    const [row] = await this.dataSource.query<
+      { known: boolean; types: string | null }[]
+    >(
+      `SELECT EXISTS (SELECT 1 FROM audit_tracked_table WHERE entity_type = $1)
+         OR EXISTS (SELECT 1 FROM audit_version WHERE entity_type = $1)
+         AS known,
+       (SELECT string_agg(entity_type, ', ' ORDER BY entity_type)
+        FROM audit_tracked_table) AS types`,
+      [type],
+    );
+    if (row.known) return null;
+
+    return `type "${type}" is not an entity type with history; known types: ${row.types ?? 'none'}`;
   }
 
   private async pruneIn(
