@@ -24,7 +24,9 @@ interface ScheduleBody {
 }
 
 /** Schedules of these tests tick often; slots are 300 ms apart. */
+const PAYLOAD_MAX_BYTES = 4096;
 const ENVIRONMENT = {
+  JOB_PAYLOAD_MAX_BYTES: String(PAYLOAD_MAX_BYTES),
   SCHEDULER_TICK_MS: '50',
   SCHEDULE_MIN_EVERY_MS: '100',
   WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
@@ -474,6 +476,70 @@ describe('Schedules firing real job runs', () => {
         },
         'payload.url host example.invalid is not allowed',
       ],
+      ['an empty type', { type: '' }, 'type must be longer than'],
+      [
+        'a payload that is not an object',
+        { type: 'system.noop', payload: 'x' },
+        'payload must be an object',
+      ],
+      [
+        'a queue name with a space',
+        { type: 'system.noop', queue: 'night shift' },
+        'queue must be letters, digits, _ or -',
+      ],
+      [
+        'a priority above the maximum',
+        { type: 'system.noop', priority: 2_097_152 },
+        'priority must not be greater than 2097151',
+      ],
+      [
+        'a negative priority',
+        { type: 'system.noop', priority: -1 },
+        'priority must not be less than 0',
+      ],
+      [
+        'a fractional priority',
+        { type: 'system.noop', priority: 1.5 },
+        'priority must be an integer number',
+      ],
+      [
+        'zero attempts',
+        { type: 'system.noop', attempts: 0 },
+        'attempts must not be less than 1',
+      ],
+      [
+        'attempts above the maximum',
+        { type: 'system.noop', attempts: 101 },
+        'attempts must not be greater than 100',
+      ],
+      [
+        'a backoff delay above a day',
+        { type: 'system.noop', backoff: { type: 'fixed', delayMs: 1e15 } },
+        'backoff.delayMs must not be greater than 86400000',
+      ],
+      [
+        'a negative backoff delay',
+        { type: 'system.noop', backoff: { type: 'fixed', delayMs: -1 } },
+        'backoff.delayMs must not be less than 0',
+      ],
+      [
+        'an unknown backoff type',
+        { type: 'system.noop', backoff: { type: 'linear', delayMs: 10 } },
+        'backoff.type must be one of the following values',
+      ],
+      [
+        'a backoff without delayMs',
+        { type: 'system.noop', backoff: { type: 'fixed' } },
+        'backoff.delayMs must be an integer number',
+      ],
+      [
+        'an unknown backoff field',
+        {
+          type: 'system.noop',
+          backoff: { type: 'fixed', delayMs: 10, jitter: true },
+        },
+        'jitter should not exist',
+      ],
     ];
 
     it.each(cases)('400 for %s', async (_case, job, expected) => {
@@ -494,6 +560,106 @@ describe('Schedules firing real job runs', () => {
       expect(schedules.body.message.join('; ')).toBe(
         jobs.body.message.join('; '),
       );
+    });
+
+    // Unlike the optional fields, type and payload cannot be cleared.
+    const patchCases: typeof cases = [
+      ...cases,
+      ['a null type', { type: null }, 'type must be a string'],
+      [
+        'a null payload',
+        { type: 'system.noop', payload: null },
+        'payload must be an object',
+      ],
+    ];
+
+    it.each(patchCases)(
+      '400 for a PATCH to %s',
+      async (_case, job, expected) => {
+        const schedule = await createSchedule({ everyMs: 60_000 });
+        const before = await api
+          .http()
+          .get(`/schedules/${schedule.id}`)
+          .set(...bearer(operator.token))
+          .expect(200);
+        const jobs = await api
+          .http()
+          .post('/jobs')
+          .set(...bearer(operator.token))
+          .send({ payload: {}, ...job })
+          .expect(400);
+
+        const response = await api
+          .http()
+          .patch(`/schedules/${schedule.id}`)
+          .set(...bearer(operator.token))
+          .send(job)
+          .expect(400);
+
+        expect(response.body.message.join('; ')).toContain(expected);
+        expect(response.body.message.join('; ')).toBe(
+          jobs.body.message.join('; '),
+        );
+        const after = await api
+          .http()
+          .get(`/schedules/${schedule.id}`)
+          .set(...bearer(operator.token))
+          .expect(200);
+        expect(after.body).toEqual(before.body);
+      },
+    );
+
+    it('413 for a payload above JOB_PAYLOAD_MAX_BYTES', async () => {
+      // {"note":""} adds 11 bytes to the string.
+      const job = {
+        type: 'system.noop',
+        payload: { note: 'x'.repeat(PAYLOAD_MAX_BYTES) },
+      };
+      const jobs = await api
+        .http()
+        .post('/jobs')
+        .set(...bearer(operator.token))
+        .send(job)
+        .expect(413);
+      const name = uniqueName('big');
+
+      const response = await api
+        .http()
+        .post('/schedules')
+        .set(...bearer(operator.token))
+        .send({ name, everyMs: 60_000, ...job })
+        .expect(413);
+
+      expect(response.body.message).toEqual([
+        `payload is ${PAYLOAD_MAX_BYTES + 11} bytes; the limit is ${PAYLOAD_MAX_BYTES} bytes (JOB_PAYLOAD_MAX_BYTES)`,
+      ]);
+      expect(response.body.message).toEqual(jobs.body.message);
+      const stored = await api.query(
+        'SELECT id FROM schedules WHERE name = $1',
+        [name],
+      );
+      expect(stored).toEqual([]);
+    });
+
+    it('413 for a PATCH to a payload above JOB_PAYLOAD_MAX_BYTES', async () => {
+      const schedule = await createSchedule({ everyMs: 60_000 });
+      // {"note":""} adds 11 bytes to the string.
+
+      const response = await api
+        .http()
+        .patch(`/schedules/${schedule.id}`)
+        .set(...bearer(operator.token))
+        .send({ payload: { note: 'x'.repeat(PAYLOAD_MAX_BYTES) } })
+        .expect(413);
+
+      expect(response.body.message).toEqual([
+        `payload is ${PAYLOAD_MAX_BYTES + 11} bytes; the limit is ${PAYLOAD_MAX_BYTES} bytes (JOB_PAYLOAD_MAX_BYTES)`,
+      ]);
+      const [row] = await api.query<{ payload: unknown }>(
+        'SELECT payload FROM schedules WHERE id = $1',
+        [schedule.id],
+      );
+      expect(row.payload).toEqual({});
     });
 
     it('400 for a PATCH that breaks the payload', async () => {
