@@ -1,5 +1,6 @@
 jest.setTimeout(90_000);
 
+import { invalid } from '../../src/common/errors';
 import { JobQueues } from '../../src/jobs/job-queues.service';
 import { pollUntil } from '../support/poll';
 import {
@@ -446,6 +447,193 @@ describe('Schedules firing real job runs', () => {
 
       expect(bySlot(runs)).toEqual(
         Array.from({ length: 11 }, (_, k) => slot(k)),
+      );
+    });
+  });
+
+  describe('limit with jobs rejected at fire time', () => {
+    interface ScheduleRow {
+      enabled: boolean;
+      runs_count: number;
+      next_run_at: Date | null;
+    }
+
+    /**
+     * Starts a scheduler whose launcher rejects the job of each slot in
+     * `rejected` as invalid, the way a changed WEBHOOK_ALLOWED_HOSTS does,
+     * and submits the other slots as real job runs.
+     */
+    async function startRejecting(rejected: Set<string>, clock: FakeClock) {
+      const process = await SchedulerProcess.start(
+        (real) => ({
+          launch(manager, schedule, slotAt) {
+            if (rejected.has(slotAt.toISOString())) {
+              throw invalid('payload.url host 127.0.0.1 is not allowed');
+            }
+
+            return real.launch(manager, schedule, slotAt);
+          },
+          dispatch: (jobRunIds) => real.dispatch(jobRunIds),
+        }),
+        clock,
+      );
+      processes.push(process);
+
+      return process;
+    }
+
+    const scheduleRow = async (id: string) =>
+      (
+        await api.query<ScheduleRow>(
+          'SELECT enabled, runs_count, next_run_at FROM schedules WHERE id = $1',
+          [id],
+        )
+      )[0];
+
+    const outcomes = async (id: string) =>
+      (
+        await api.query<{ outcome: string }>(
+          `SELECT outcome FROM schedule_slots WHERE schedule_id = $1
+           ORDER BY slot_at`,
+          [id],
+        )
+      ).map((row) => row.outcome);
+
+    it('keeps limit 1 after its only slot so far was missed', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 1 });
+      const [first, second] = slotTimes(schedule, 2);
+      const clock = new FakeClock(new Date(first));
+      const process = await startRejecting(new Set([first]), clock);
+
+      await process.tick();
+
+      expect(await outcomes(schedule.id)).toEqual(['missed']);
+      const afterMissed = await scheduleRow(schedule.id);
+      expect(afterMissed.enabled).toBe(true);
+      expect(afterMissed.runs_count).toBe(0);
+      expect(afterMissed.next_run_at?.toISOString()).toBe(second);
+
+      clock.set(new Date(second));
+      await process.tick();
+
+      expect(await outcomes(schedule.id)).toEqual(['missed', 'fired']);
+      const afterFired = await scheduleRow(schedule.id);
+      expect(afterFired.enabled).toBe(false);
+      expect(afterFired.runs_count).toBe(1);
+      expect(afterFired.next_run_at).toBeNull();
+      const runs = await runsOf(schedule.id);
+      expect(runs.map((run) => run.scheduledFor)).toEqual([second]);
+    });
+
+    it('keeps limit 2 after a missed slot', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 2 });
+      const [first, second, third] = slotTimes(schedule, 3);
+      const clock = new FakeClock(new Date(first));
+      const process = await startRejecting(new Set([first]), clock);
+
+      for (const slot of [first, second, third]) {
+        clock.set(new Date(slot));
+        await process.tick();
+      }
+
+      expect(await outcomes(schedule.id)).toEqual(['missed', 'fired', 'fired']);
+      const row = await scheduleRow(schedule.id);
+      expect(row.enabled).toBe(false);
+      expect(row.runs_count).toBe(2);
+      const runs = await runsOf(schedule.id);
+      expect(runs.map((run) => run.scheduledFor)).toEqual([third, second]);
+    });
+
+    it('keeps limit 2 after two missed slots in one tick', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 2 });
+      const [first, second, third] = slotTimes(schedule, 3);
+      // Both slots are within SCHEDULE_MISFIRE_GRACE_MS, so both fire.
+      const clock = new FakeClock(new Date(second));
+      const process = await startRejecting(new Set([first, second]), clock);
+
+      await process.tick();
+
+      expect(await outcomes(schedule.id)).toEqual(['missed', 'missed']);
+      const row = await scheduleRow(schedule.id);
+      expect(row.enabled).toBe(true);
+      expect(row.runs_count).toBe(0);
+      expect(row.next_run_at?.toISOString()).toBe(third);
+    });
+  });
+
+  describe('disabling a finished schedule', () => {
+    interface VersionBody {
+      user: unknown;
+      source: string;
+      comment: string | null;
+      changes: Record<string, { from: unknown; to: unknown }>;
+    }
+
+    const latestVersion = async (id: string): Promise<VersionBody> => {
+      const response = await api
+        .http()
+        .get(`/history/schedules/${id}`)
+        .set(...bearer(operator.token))
+        .expect(200);
+
+      return response.body.items[0] as VersionBody;
+    };
+
+    async function tickThrough(slots: string[]): Promise<void> {
+      const clock = new FakeClock(new Date(slots[0]));
+      const process = await SchedulerProcess.start((real) => real, clock);
+      processes.push(process);
+      for (const slot of slots) {
+        clock.set(new Date(slot));
+        await process.tick();
+      }
+    }
+
+    it('says the limit was reached', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 3 });
+
+      await tickThrough(slotTimes(schedule, 3));
+
+      const version = await latestVersion(schedule.id);
+      expect(version.changes.enabled).toEqual({ from: true, to: false });
+      expect(version.source).toBe('schedule');
+      expect(version.user).toBeNull();
+      expect(version.comment).toBe('limit of 3 runs reached');
+    });
+
+    it('says no slot is left after endAt', async () => {
+      const startAt = new Date(Date.now() + 60_000);
+      startAt.setUTCMilliseconds(0);
+      const endAt = new Date(startAt.getTime() + EVERY);
+      const schedule = await createSchedule({
+        everyMs: EVERY,
+        startAt: startAt.toISOString(),
+        endAt: endAt.toISOString(),
+      });
+
+      await tickThrough([startAt.toISOString(), endAt.toISOString()]);
+
+      const version = await latestVersion(schedule.id);
+      expect(version.changes.enabled).toEqual({ from: true, to: false });
+      expect(version.source).toBe('schedule');
+      expect(version.user).toBeNull();
+      expect(version.comment).toBe(
+        `no slot left after endAt ${endAt.toISOString()}`,
+      );
+    });
+
+    it('says the runAt slot was the only one', async () => {
+      const runAt = new Date(Date.now() + 60_000);
+      runAt.setUTCMilliseconds(0);
+      const schedule = await createSchedule({ runAt: runAt.toISOString() });
+
+      await tickThrough([runAt.toISOString()]);
+
+      const version = await latestVersion(schedule.id);
+      expect(version.changes.enabled).toEqual({ from: true, to: false });
+      expect(version.user).toBeNull();
+      expect(version.comment).toBe(
+        `no slot left after runAt ${runAt.toISOString()}`,
       );
     });
   });
