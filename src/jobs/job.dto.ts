@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -33,6 +34,48 @@ export const MAX_JOB_DELAY_MS = 365 * 24 * 3600 * 1000;
 export const MAX_JOB_DURATION_MS = 24 * 3600 * 1000;
 /** Highest BullMQ priority number (the lowest priority). */
 export const MAX_JOB_PRIORITY = 2_097_151;
+/** Maximum length of a job type name. */
+export const MAX_JOB_TYPE_LENGTH = 200;
+/** Characters and length of a queue name. */
+export const JOB_QUEUE_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * Combines property decorators as if they were written above the property
+ * in this order. TypeScript applies stacked decorators bottom-up, and the
+ * order of class-validator's messages follows it.
+ */
+function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return applyDecorators(...decorators.reverse());
+}
+
+// The validation rules of the job fields. POST /jobs and schedules both use
+// them, so a schedule accepts exactly the jobs its slots can submit, with the
+// same messages.
+
+export const IsJobType = () =>
+  stacked(IsString(), Length(1, MAX_JOB_TYPE_LENGTH));
+
+export const IsJobPayload = () => IsObject();
+
+export const IsJobQueue = () =>
+  stacked(
+    IsString(),
+    Matches(JOB_QUEUE_PATTERN, {
+      message: 'queue must be letters, digits, _ or -',
+    }),
+  );
+
+export const IsJobPriority = () =>
+  stacked(IsInt(), Min(0), Max(MAX_JOB_PRIORITY));
+
+export const IsJobAttempts = () =>
+  stacked(IsInt(), Min(1), Max(MAX_JOB_ATTEMPTS));
+
+export const IsJobBackoff = () =>
+  stacked(
+    ValidateNested(),
+    Type(() => JobBackoffDto),
+  );
 
 export class JobBackoffDto {
   @ApiProperty({ enum: ['fixed', 'exponential'] })
@@ -57,12 +100,11 @@ export class JobBackoffDto {
 export class JobSubmitDto {
   @ApiProperty({
     minLength: 1,
-    maxLength: 200,
+    maxLength: MAX_JOB_TYPE_LENGTH,
     example: 'system.noop',
     description: 'A name listed by GET /job-types',
   })
-  @IsString()
-  @Length(1, 200)
+  @IsJobType()
   type: string;
 
   @ApiProperty({
@@ -72,19 +114,16 @@ export class JobSubmitDto {
     description:
       "Checked against the type's payload schema; at most JOB_PAYLOAD_MAX_BYTES as JSON",
   })
-  @IsObject()
+  @IsJobPayload()
   payload: Record<string, unknown>;
 
   /** One of JOB_QUEUES; the first of them when left out. */
   @ApiPropertyOptional({
-    pattern: '^[A-Za-z0-9_-]{1,100}$',
+    pattern: JOB_QUEUE_PATTERN.source,
     description: 'One of JOB_QUEUES; the first of them when left out',
   })
   @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,100}$/, {
-    message: 'queue must be letters, digits, _ or -',
-  })
+  @IsJobQueue()
   queue?: string;
 
   /** 0 (the default) runs first; then 1 is the highest priority. */
@@ -96,9 +135,7 @@ export class JobSubmitDto {
     description: '0 runs first; then 1 is the highest priority',
   })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_JOB_PRIORITY)
+  @IsJobPriority()
   priority?: number;
 
   /** Waits this long before the first attempt; not with runAt. */
@@ -143,9 +180,7 @@ export class JobSubmitDto {
     description: 'Attempts in all, the first included',
   })
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_JOB_ATTEMPTS)
+  @IsJobAttempts()
   attempts?: number;
 
   @ApiPropertyOptional({
@@ -153,8 +188,7 @@ export class JobSubmitDto {
     description: 'Wait between attempts',
   })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => JobBackoffDto)
+  @IsJobBackoff()
   backoff?: JobBackoffDto;
 
   /** Aborts an attempt that runs longer; it fails and may be retried. */

@@ -39,7 +39,12 @@ export interface DueSlotsInput {
 
 export interface DuePlan {
   decisions: SlotDecision[];
-  /** The first slot left undecided; null when the schedule has no more. */
+  /**
+   * The first slot left undecided; null when the schedule has no more. It is
+   * set even when the planned fires reach the run limit, because a fire whose
+   * job is rejected does not count: the caller decides from the fires that
+   * created a job run whether the limit is reached.
+   */
   nextRunAt: Date | null;
 }
 
@@ -63,7 +68,8 @@ const REASONS = {
  *
  * At most SLOTS_PER_ROUND slots are decided per call; when more are due, the
  * returned nextRunAt is still due and the caller runs another round. Once
- * the run limit is reached no further slot is decided and nextRunAt is null.
+ * the planned fires reach `remainingRuns` no further slot is decided, and
+ * nextRunAt is the next slot.
  */
 export function planDueSlots(input: DueSlotsInput): DuePlan {
   const now = input.now.getTime();
@@ -79,7 +85,7 @@ export function planDueSlots(input: DueSlotsInput): DuePlan {
 
   for (let index = 0; index < decidable; index += 1) {
     if (input.remainingRuns !== null && fired >= input.remainingRuns) {
-      return { decisions, nextRunAt: null };
+      return { decisions, nextRunAt: window.due[index] };
     }
     const slotAt = window.due[index];
     const lateAfter = (lateKnown ? lateCount : Infinity) - 1 - index;
@@ -90,13 +96,8 @@ export function planDueSlots(input: DueSlotsInput): DuePlan {
     if (decision.outcome === 'fired') fired += 1;
     decisions.push(decision);
   }
-  const limitReached =
-    input.remainingRuns !== null && fired >= input.remainingRuns;
 
-  return {
-    decisions,
-    nextRunAt: limitReached ? null : (window.due[decidable] ?? window.after),
-  };
+  return { decisions, nextRunAt: window.due[decidable] ?? window.after };
 }
 
 /** Decides one late slot, given how many late slots follow it. */

@@ -1,37 +1,39 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  IntersectionType,
+  OmitType,
+  PartialType,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsObject,
   IsOptional,
   IsString,
   Length,
   Matches,
   Max,
   Min,
-  ValidateNested,
+  ValidateIf,
 } from 'class-validator';
 import { IsInstant } from '../audit/is-instant.decorator';
 import { PageQueryDto } from '../common/pagination';
+import {
+  IsJobAttempts,
+  IsJobBackoff,
+  IsJobPayload,
+  IsJobPriority,
+  IsJobQueue,
+  IsJobType,
+  JOB_QUEUE_PATTERN,
+  JobBackoffDto,
+  MAX_JOB_ATTEMPTS,
+  MAX_JOB_PRIORITY,
+  MAX_JOB_TYPE_LENGTH,
+} from '../jobs/job.dto';
 import { CATCH_UP_POLICIES, type CatchUpPolicy } from './schedule-catch-up';
-
-export class ScheduleBackoffDto {
-  @ApiProperty({ enum: ['fixed', 'exponential'] })
-  @IsIn(['fixed', 'exponential'])
-  type: 'fixed' | 'exponential';
-
-  @ApiProperty({
-    type: 'integer',
-    minimum: 0,
-    description:
-      'Fixed: the wait; exponential: the first wait, doubled each attempt',
-  })
-  @IsInt()
-  @Min(0)
-  delayMs: number;
-}
 
 /**
  * Body of POST /schedules. Rules across fields (exactly one timing, a valid
@@ -52,21 +54,22 @@ export class ScheduleCreateDto {
 
   @ApiProperty({
     minLength: 1,
-    maxLength: 200,
+    maxLength: MAX_JOB_TYPE_LENGTH,
     example: 'system.noop',
     description: 'The job type of the runs',
   })
-  @IsString()
-  @Length(1, 200)
+  @IsJobType()
   type: string;
 
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: "Payload of every run, checked against the job type's schema",
+    default: {},
+    description:
+      "Payload of every run, checked against the job type's schema; at most JOB_PAYLOAD_MAX_BYTES as JSON",
   })
   @IsOptional()
-  @IsObject({ message: 'payload must be a JSON object' })
+  @IsJobPayload()
   payload?: Record<string, unknown>;
 
   @ApiPropertyOptional({
@@ -166,55 +169,81 @@ export class ScheduleCreateDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    minLength: 1,
-    maxLength: 100,
-    description: 'Queue of the runs; the first of JOB_QUEUES when null',
+    pattern: JOB_QUEUE_PATTERN.source,
+    description:
+      'Queue of the runs, one of JOB_QUEUES; the first of them when null',
   })
   @IsOptional()
-  @IsString()
-  @Length(1, 100)
+  @IsJobQueue()
   queue?: string | null;
 
   @ApiPropertyOptional({
     type: 'integer',
     nullable: true,
     minimum: 0,
-    maximum: 2_097_152,
+    maximum: MAX_JOB_PRIORITY,
+    description: 'Priority of each run: 0 runs first; then 1 is the highest',
   })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(2_097_152)
+  @IsJobPriority()
   priority?: number | null;
 
   @ApiPropertyOptional({
     type: 'integer',
     nullable: true,
     minimum: 1,
-    maximum: 100,
-    description: 'Attempts of each run',
+    maximum: MAX_JOB_ATTEMPTS,
+    description: 'Attempts of each run, the first included',
   })
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IsJobAttempts()
   attempts?: number | null;
 
   @ApiPropertyOptional({
-    type: () => ScheduleBackoffDto,
+    type: () => JobBackoffDto,
     nullable: true,
+    description: 'Wait between the attempts of each run',
   })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ScheduleBackoffDto)
-  backoff?: ScheduleBackoffDto | null;
+  @IsJobBackoff()
+  backoff?: JobBackoffDto | null;
+}
+
+/**
+ * The job type and payload in PATCH /schedules/:id. Unlike the optional
+ * fields, they cannot be cleared: null is validated, and rejected, like a
+ * null in POST /jobs.
+ */
+class ScheduleJobPatchDto {
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: MAX_JOB_TYPE_LENGTH,
+    example: 'system.noop',
+    description: 'The job type of the runs',
+  })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsJobType()
+  type?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      "Payload of every run, checked against the job type's schema; at most JOB_PAYLOAD_MAX_BYTES as JSON",
+  })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsJobPayload()
+  payload?: Record<string, unknown>;
 }
 
 /**
  * Body of PATCH /schedules/:id. Giving cron, everyMs or runAt replaces the
  * timing; null clears an optional field.
  */
-export class ScheduleUpdateDto extends PartialType(ScheduleCreateDto) {}
+export class ScheduleUpdateDto extends IntersectionType(
+  PartialType(OmitType(ScheduleCreateDto, ['type', 'payload'] as const)),
+  ScheduleJobPatchDto,
+) {}
 
 export class ScheduleListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({

@@ -5,7 +5,7 @@ import {
   type CatchUpPolicy,
   type SlotOutcome,
 } from './schedule-catch-up';
-import { ScheduleBackoffDto } from './schedule.dto';
+import { JobBackoffDto } from '../jobs/job.dto';
 import {
   SCHEDULE_KINDS,
   type Schedule,
@@ -91,7 +91,7 @@ export class ScheduleResponseDto {
   @ApiProperty({ type: 'integer', nullable: true })
   attempts: number | null;
 
-  @ApiProperty({ type: () => ScheduleBackoffDto, nullable: true })
+  @ApiProperty({ type: () => JobBackoffDto, nullable: true })
   backoff: ScheduleBackoff | null;
 
   @ApiProperty({ type: String, format: 'uuid', nullable: true })

@@ -11,7 +11,10 @@ export interface ScheduledJob {
  * never fires a job that cannot be submitted.
  */
 export interface ScheduledJobValidator {
-  /** @returns error messages naming the field; empty accepts the job. */
+  /**
+   * @returns error messages naming the field; empty accepts the job.
+   * @throws DomainError too-large for a payload above JOB_PAYLOAD_MAX_BYTES.
+   */
   validate(job: ScheduledJob): Promise<string[]>;
 }
 

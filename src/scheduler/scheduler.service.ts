@@ -43,7 +43,8 @@ interface Retry {
  * FOR UPDATE SKIP LOCKED. In one transaction per schedule it records the
  * decision of each due slot, stores the job runs of the fired ones, and
  * moves next_run_at and runs_count on. After the commit it hands the new job
- * runs to their queues. It disables a schedule that has no slot left.
+ * runs to their queues. It disables a schedule that has no slot left, in a
+ * revision without a user whose comment gives the reason.
  *
  * Any number of processes may run it at once. The row lock keeps two of
  * them off the same schedule; the primary key of schedule_slots keeps any
@@ -233,24 +234,44 @@ export class SchedulerService
     }
     this.reportNotFired(schedule, recorded);
 
-    const finished = plan.nextRunAt === null;
+    // Only fires that created a job run count towards the limit, so a slot
+    // whose job was rejected leaves the run for the next slot.
+    const runsCount = schedule.runsCount + fired.length;
+    const finished = finishReason(schedule, runsCount, plan.nextRunAt);
     await manager.update(
       Schedule,
       { id: schedule.id },
       {
-        nextRunAt: plan.nextRunAt,
-        runsCount: schedule.runsCount + fired.length,
+        nextRunAt: finished === null ? plan.nextRunAt : null,
+        runsCount,
         lastRunAt: fired.at(-1)?.slotAt ?? schedule.lastRunAt,
-        ...(finished ? { enabled: false } : {}),
       },
     );
-    if (finished) {
+    if (finished !== null) {
+      await this.disable(manager, schedule.id, finished);
       this.logger.log(
-        `Schedule ${schedule.id} has no slot left after ${schedule.runsCount + fired.length} run(s); disabled`,
+        `Schedule ${schedule.id} disabled after ${runsCount} run(s): ${finished}`,
       );
     }
 
     return launched;
+  }
+
+  /**
+   * Disables a finished schedule in a revision of its own whose comment is
+   * the reason. The revision has no user: the scheduler, not the owner,
+   * made the change.
+   */
+  private async disable(
+    manager: EntityManager,
+    scheduleId: string,
+    reason: string,
+  ): Promise<void> {
+    await this.transactions.actAs(
+      manager,
+      { userId: null, source: 'schedule', comment: reason },
+      () => manager.update(Schedule, { id: scheduleId }, { enabled: false }),
+    );
   }
 
   /**
@@ -371,6 +392,31 @@ export class SchedulerService
       .filter(([, retry]) => retry.at > now.getTime())
       .map(([id]) => id);
   }
+}
+
+/**
+ * Returns why a schedule has no slot left after a round, or null while it has
+ * one. `runsCount` counts the fires that created a job run, and `nextRunAt` is
+ * the round's first undecided slot.
+ */
+function finishReason(
+  schedule: Schedule,
+  runsCount: number,
+  nextRunAt: Date | null,
+): string | null {
+  const { limit } = schedule;
+  if (limit !== null && runsCount >= limit) {
+    return `limit of ${limit} ${limit === 1 ? 'run' : 'runs'} reached`;
+  }
+  if (nextRunAt !== null) return null;
+  if (schedule.kind === 'at' && schedule.runAt) {
+    return `no slot left after runAt ${schedule.runAt.toISOString()}`;
+  }
+  if (schedule.endAt) {
+    return `no slot left after endAt ${schedule.endAt.toISOString()}`;
+  }
+
+  return 'no slot left';
 }
 
 /** Tells whether the job framework rejected the job itself (400 or 413). */

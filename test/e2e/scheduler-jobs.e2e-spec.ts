@@ -1,5 +1,6 @@
 jest.setTimeout(90_000);
 
+import { invalid } from '../../src/common/errors';
 import { JobQueues } from '../../src/jobs/job-queues.service';
 import { pollUntil } from '../support/poll';
 import {
@@ -24,7 +25,9 @@ interface ScheduleBody {
 }
 
 /** Schedules of these tests tick often; slots are 300 ms apart. */
+const PAYLOAD_MAX_BYTES = 4096;
 const ENVIRONMENT = {
+  JOB_PAYLOAD_MAX_BYTES: String(PAYLOAD_MAX_BYTES),
   SCHEDULER_TICK_MS: '50',
   SCHEDULE_MIN_EVERY_MS: '100',
   WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
@@ -448,6 +451,193 @@ describe('Schedules firing real job runs', () => {
     });
   });
 
+  describe('limit with jobs rejected at fire time', () => {
+    interface ScheduleRow {
+      enabled: boolean;
+      runs_count: number;
+      next_run_at: Date | null;
+    }
+
+    /**
+     * Starts a scheduler whose launcher rejects the job of each slot in
+     * `rejected` as invalid, the way a changed WEBHOOK_ALLOWED_HOSTS does,
+     * and submits the other slots as real job runs.
+     */
+    async function startRejecting(rejected: Set<string>, clock: FakeClock) {
+      const process = await SchedulerProcess.start(
+        (real) => ({
+          launch(manager, schedule, slotAt) {
+            if (rejected.has(slotAt.toISOString())) {
+              throw invalid('payload.url host 127.0.0.1 is not allowed');
+            }
+
+            return real.launch(manager, schedule, slotAt);
+          },
+          dispatch: (jobRunIds) => real.dispatch(jobRunIds),
+        }),
+        clock,
+      );
+      processes.push(process);
+
+      return process;
+    }
+
+    const scheduleRow = async (id: string) =>
+      (
+        await api.query<ScheduleRow>(
+          'SELECT enabled, runs_count, next_run_at FROM schedules WHERE id = $1',
+          [id],
+        )
+      )[0];
+
+    const outcomes = async (id: string) =>
+      (
+        await api.query<{ outcome: string }>(
+          `SELECT outcome FROM schedule_slots WHERE schedule_id = $1
+           ORDER BY slot_at`,
+          [id],
+        )
+      ).map((row) => row.outcome);
+
+    it('keeps limit 1 after its only slot so far was missed', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 1 });
+      const [first, second] = slotTimes(schedule, 2);
+      const clock = new FakeClock(new Date(first));
+      const process = await startRejecting(new Set([first]), clock);
+
+      await process.tick();
+
+      expect(await outcomes(schedule.id)).toEqual(['missed']);
+      const afterMissed = await scheduleRow(schedule.id);
+      expect(afterMissed.enabled).toBe(true);
+      expect(afterMissed.runs_count).toBe(0);
+      expect(afterMissed.next_run_at?.toISOString()).toBe(second);
+
+      clock.set(new Date(second));
+      await process.tick();
+
+      expect(await outcomes(schedule.id)).toEqual(['missed', 'fired']);
+      const afterFired = await scheduleRow(schedule.id);
+      expect(afterFired.enabled).toBe(false);
+      expect(afterFired.runs_count).toBe(1);
+      expect(afterFired.next_run_at).toBeNull();
+      const runs = await runsOf(schedule.id);
+      expect(runs.map((run) => run.scheduledFor)).toEqual([second]);
+    });
+
+    it('keeps limit 2 after a missed slot', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 2 });
+      const [first, second, third] = slotTimes(schedule, 3);
+      const clock = new FakeClock(new Date(first));
+      const process = await startRejecting(new Set([first]), clock);
+
+      for (const slot of [first, second, third]) {
+        clock.set(new Date(slot));
+        await process.tick();
+      }
+
+      expect(await outcomes(schedule.id)).toEqual(['missed', 'fired', 'fired']);
+      const row = await scheduleRow(schedule.id);
+      expect(row.enabled).toBe(false);
+      expect(row.runs_count).toBe(2);
+      const runs = await runsOf(schedule.id);
+      expect(runs.map((run) => run.scheduledFor)).toEqual([third, second]);
+    });
+
+    it('keeps limit 2 after two missed slots in one tick', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 2 });
+      const [first, second, third] = slotTimes(schedule, 3);
+      // Both slots are within SCHEDULE_MISFIRE_GRACE_MS, so both fire.
+      const clock = new FakeClock(new Date(second));
+      const process = await startRejecting(new Set([first, second]), clock);
+
+      await process.tick();
+
+      expect(await outcomes(schedule.id)).toEqual(['missed', 'missed']);
+      const row = await scheduleRow(schedule.id);
+      expect(row.enabled).toBe(true);
+      expect(row.runs_count).toBe(0);
+      expect(row.next_run_at?.toISOString()).toBe(third);
+    });
+  });
+
+  describe('disabling a finished schedule', () => {
+    interface VersionBody {
+      user: unknown;
+      source: string;
+      comment: string | null;
+      changes: Record<string, { from: unknown; to: unknown }>;
+    }
+
+    const latestVersion = async (id: string): Promise<VersionBody> => {
+      const response = await api
+        .http()
+        .get(`/history/schedules/${id}`)
+        .set(...bearer(operator.token))
+        .expect(200);
+
+      return response.body.items[0] as VersionBody;
+    };
+
+    async function tickThrough(slots: string[]): Promise<void> {
+      const clock = new FakeClock(new Date(slots[0]));
+      const process = await SchedulerProcess.start((real) => real, clock);
+      processes.push(process);
+      for (const slot of slots) {
+        clock.set(new Date(slot));
+        await process.tick();
+      }
+    }
+
+    it('says the limit was reached', async () => {
+      const schedule = await createSchedule({ everyMs: EVERY, limit: 3 });
+
+      await tickThrough(slotTimes(schedule, 3));
+
+      const version = await latestVersion(schedule.id);
+      expect(version.changes.enabled).toEqual({ from: true, to: false });
+      expect(version.source).toBe('schedule');
+      expect(version.user).toBeNull();
+      expect(version.comment).toBe('limit of 3 runs reached');
+    });
+
+    it('says no slot is left after endAt', async () => {
+      const startAt = new Date(Date.now() + 60_000);
+      startAt.setUTCMilliseconds(0);
+      const endAt = new Date(startAt.getTime() + EVERY);
+      const schedule = await createSchedule({
+        everyMs: EVERY,
+        startAt: startAt.toISOString(),
+        endAt: endAt.toISOString(),
+      });
+
+      await tickThrough([startAt.toISOString(), endAt.toISOString()]);
+
+      const version = await latestVersion(schedule.id);
+      expect(version.changes.enabled).toEqual({ from: true, to: false });
+      expect(version.source).toBe('schedule');
+      expect(version.user).toBeNull();
+      expect(version.comment).toBe(
+        `no slot left after endAt ${endAt.toISOString()}`,
+      );
+    });
+
+    it('says the runAt slot was the only one', async () => {
+      const runAt = new Date(Date.now() + 60_000);
+      runAt.setUTCMilliseconds(0);
+      const schedule = await createSchedule({ runAt: runAt.toISOString() });
+
+      await tickThrough([runAt.toISOString()]);
+
+      const version = await latestVersion(schedule.id);
+      expect(version.changes.enabled).toEqual({ from: true, to: false });
+      expect(version.user).toBeNull();
+      expect(version.comment).toBe(
+        `no slot left after runAt ${runAt.toISOString()}`,
+      );
+    });
+  });
+
   describe('rejects the job of a schedule like POST /jobs', () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['an unknown type', { type: 'no.such.type' }, 'type "no.such.type"'],
@@ -474,6 +664,70 @@ describe('Schedules firing real job runs', () => {
         },
         'payload.url host example.invalid is not allowed',
       ],
+      ['an empty type', { type: '' }, 'type must be longer than'],
+      [
+        'a payload that is not an object',
+        { type: 'system.noop', payload: 'x' },
+        'payload must be an object',
+      ],
+      [
+        'a queue name with a space',
+        { type: 'system.noop', queue: 'night shift' },
+        'queue must be letters, digits, _ or -',
+      ],
+      [
+        'a priority above the maximum',
+        { type: 'system.noop', priority: 2_097_152 },
+        'priority must not be greater than 2097151',
+      ],
+      [
+        'a negative priority',
+        { type: 'system.noop', priority: -1 },
+        'priority must not be less than 0',
+      ],
+      [
+        'a fractional priority',
+        { type: 'system.noop', priority: 1.5 },
+        'priority must be an integer number',
+      ],
+      [
+        'zero attempts',
+        { type: 'system.noop', attempts: 0 },
+        'attempts must not be less than 1',
+      ],
+      [
+        'attempts above the maximum',
+        { type: 'system.noop', attempts: 101 },
+        'attempts must not be greater than 100',
+      ],
+      [
+        'a backoff delay above a day',
+        { type: 'system.noop', backoff: { type: 'fixed', delayMs: 1e15 } },
+        'backoff.delayMs must not be greater than 86400000',
+      ],
+      [
+        'a negative backoff delay',
+        { type: 'system.noop', backoff: { type: 'fixed', delayMs: -1 } },
+        'backoff.delayMs must not be less than 0',
+      ],
+      [
+        'an unknown backoff type',
+        { type: 'system.noop', backoff: { type: 'linear', delayMs: 10 } },
+        'backoff.type must be one of the following values',
+      ],
+      [
+        'a backoff without delayMs',
+        { type: 'system.noop', backoff: { type: 'fixed' } },
+        'backoff.delayMs must be an integer number',
+      ],
+      [
+        'an unknown backoff field',
+        {
+          type: 'system.noop',
+          backoff: { type: 'fixed', delayMs: 10, jitter: true },
+        },
+        'jitter should not exist',
+      ],
     ];
 
     it.each(cases)('400 for %s', async (_case, job, expected) => {
@@ -494,6 +748,106 @@ describe('Schedules firing real job runs', () => {
       expect(schedules.body.message.join('; ')).toBe(
         jobs.body.message.join('; '),
       );
+    });
+
+    // Unlike the optional fields, type and payload cannot be cleared.
+    const patchCases: typeof cases = [
+      ...cases,
+      ['a null type', { type: null }, 'type must be a string'],
+      [
+        'a null payload',
+        { type: 'system.noop', payload: null },
+        'payload must be an object',
+      ],
+    ];
+
+    it.each(patchCases)(
+      '400 for a PATCH to %s',
+      async (_case, job, expected) => {
+        const schedule = await createSchedule({ everyMs: 60_000 });
+        const before = await api
+          .http()
+          .get(`/schedules/${schedule.id}`)
+          .set(...bearer(operator.token))
+          .expect(200);
+        const jobs = await api
+          .http()
+          .post('/jobs')
+          .set(...bearer(operator.token))
+          .send({ payload: {}, ...job })
+          .expect(400);
+
+        const response = await api
+          .http()
+          .patch(`/schedules/${schedule.id}`)
+          .set(...bearer(operator.token))
+          .send(job)
+          .expect(400);
+
+        expect(response.body.message.join('; ')).toContain(expected);
+        expect(response.body.message.join('; ')).toBe(
+          jobs.body.message.join('; '),
+        );
+        const after = await api
+          .http()
+          .get(`/schedules/${schedule.id}`)
+          .set(...bearer(operator.token))
+          .expect(200);
+        expect(after.body).toEqual(before.body);
+      },
+    );
+
+    it('413 for a payload above JOB_PAYLOAD_MAX_BYTES', async () => {
+      // {"note":""} adds 11 bytes to the string.
+      const job = {
+        type: 'system.noop',
+        payload: { note: 'x'.repeat(PAYLOAD_MAX_BYTES) },
+      };
+      const jobs = await api
+        .http()
+        .post('/jobs')
+        .set(...bearer(operator.token))
+        .send(job)
+        .expect(413);
+      const name = uniqueName('big');
+
+      const response = await api
+        .http()
+        .post('/schedules')
+        .set(...bearer(operator.token))
+        .send({ name, everyMs: 60_000, ...job })
+        .expect(413);
+
+      expect(response.body.message).toEqual([
+        `payload is ${PAYLOAD_MAX_BYTES + 11} bytes; the limit is ${PAYLOAD_MAX_BYTES} bytes (JOB_PAYLOAD_MAX_BYTES)`,
+      ]);
+      expect(response.body.message).toEqual(jobs.body.message);
+      const stored = await api.query(
+        'SELECT id FROM schedules WHERE name = $1',
+        [name],
+      );
+      expect(stored).toEqual([]);
+    });
+
+    it('413 for a PATCH to a payload above JOB_PAYLOAD_MAX_BYTES', async () => {
+      const schedule = await createSchedule({ everyMs: 60_000 });
+      // {"note":""} adds 11 bytes to the string.
+
+      const response = await api
+        .http()
+        .patch(`/schedules/${schedule.id}`)
+        .set(...bearer(operator.token))
+        .send({ payload: { note: 'x'.repeat(PAYLOAD_MAX_BYTES) } })
+        .expect(413);
+
+      expect(response.body.message).toEqual([
+        `payload is ${PAYLOAD_MAX_BYTES + 11} bytes; the limit is ${PAYLOAD_MAX_BYTES} bytes (JOB_PAYLOAD_MAX_BYTES)`,
+      ]);
+      const [row] = await api.query<{ payload: unknown }>(
+        'SELECT payload FROM schedules WHERE id = $1',
+        [schedule.id],
+      );
+      expect(row.payload).toEqual({});
     });
 
     it('400 for a PATCH that breaks the payload', async () => {
