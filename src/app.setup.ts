@@ -2,7 +2,6 @@ import {
   BadRequestException,
   INestApplication,
   ValidationError,
-  ValidationPipe,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -11,6 +10,7 @@ import {
   rejectInvalidQuery,
   requireJsonBody,
 } from './common/json-body.middleware';
+import { PathParamValidationPipe } from './common/path-param-validation.pipe';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { Environment } from './config/environment';
 import { accessLog } from './logging/access-log.middleware';
@@ -56,7 +56,7 @@ export function configureApp(
   express.use(rejectInvalidBody);
   express.use(rejectInvalidQuery);
   app.useGlobalPipes(
-    new ValidationPipe({
+    new PathParamValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
