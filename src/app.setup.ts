@@ -34,12 +34,12 @@ function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
 /**
  * Applies the HTTP set-up shared by the API process and the e2e tests:
  * request ids before anything else, then the access log and the HTTP
- * metrics, the JSON body parser with its checks (415 for a body of another
- * media type, the size limit, 400 for prototype keys and for NUL characters
- * or unpaired surrogates in the body or the query), one validation pipe,
- * one exception filter, and the OpenAPI document at /docs. The log and the
- * metrics come before the body checks so that they also record their 413
- * and 415 responses.
+ * metrics, the JSON body parser with its checks, one validation pipe, one
+ * exception filter, and the OpenAPI document at /docs. The body checks are
+ * 415 for a body of another media type, the size limit, and 400 for
+ * prototype keys and for NUL characters or unpaired surrogates in the body
+ * or the query. The log and the metrics come before the body checks so that
+ * they also record their 413 and 415 responses.
  */
 export function configureApp(
   app: INestApplication,
