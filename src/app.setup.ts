@@ -2,14 +2,15 @@ import {
   BadRequestException,
   INestApplication,
   ValidationError,
-  ValidationPipe,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import {
-  rejectPrototypeKeys,
+  rejectInvalidBody,
+  rejectInvalidQuery,
   requireJsonBody,
 } from './common/json-body.middleware';
+import { PathParamValidationPipe } from './common/path-param-validation.pipe';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { Environment } from './config/environment';
 import { accessLog } from './logging/access-log.middleware';
@@ -33,11 +34,12 @@ function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
 /**
  * Applies the HTTP set-up shared by the API process and the e2e tests:
  * request ids before anything else, then the access log and the HTTP
- * metrics, the JSON body parser with its checks (415 for a body of another
- * media type, the size limit, 400 for prototype keys), one validation pipe,
- * one exception filter, and the OpenAPI document at /docs. The log and the
- * metrics come before the body checks so that they also record their 413
- * and 415 responses.
+ * metrics, the JSON body parser with its checks, one validation pipe, one
+ * exception filter, and the OpenAPI document at /docs. The body checks are
+ * 415 for a body of another media type, the size limit, and 400 for
+ * prototype keys and for NUL characters or unpaired surrogates in the body
+ * or the query. The log and the metrics come before the body checks so that
+ * they also record their 413 and 415 responses.
  */
 export function configureApp(
   app: INestApplication,
@@ -51,9 +53,10 @@ export function configureApp(
   express.use(httpMetrics(app.get(MetricsService)));
   express.use(requireJsonBody);
   express.useBodyParser('json', { limit: environment.BODY_LIMIT_BYTES });
-  express.use(rejectPrototypeKeys);
+  express.use(rejectInvalidBody);
+  express.use(rejectInvalidQuery);
   app.useGlobalPipes(
-    new ValidationPipe({
+    new PathParamValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

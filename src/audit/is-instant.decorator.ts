@@ -1,4 +1,4 @@
-import { IsISO8601, isISO8601, Matches } from 'class-validator';
+import { isISO8601, ValidateBy } from 'class-validator';
 
 /**
  * An ISO 8601 date-time with an explicit offset (`Z` or `+01:00`), so the
@@ -16,16 +16,27 @@ export function instantMessage(field: string): string {
   return `${field} must be an ISO 8601 instant with an offset, such as ${INSTANT_EXAMPLE}`;
 }
 
-/** Validates a query field as an instant and names the field when it is not. */
+/** Returns true for a string that {@link IsInstant} accepts. */
+function isInstant(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    INSTANT_PATTERN.test(value) &&
+    isISO8601(value, ISO_8601_OPTIONS)
+  );
+}
+
+/**
+ * Validates a field as an instant and names the field when it is not. The
+ * pattern and the ISO 8601 check are one constraint, so a value that fails
+ * both gets one message.
+ */
 export function IsInstant(field: string): PropertyDecorator {
   const message = instantMessage(field);
-  const valid = IsISO8601(ISO_8601_OPTIONS, { message });
-  const formatted = Matches(INSTANT_PATTERN, { message });
 
-  return (target, property) => {
-    valid(target, property);
-    formatted(target, property);
-  };
+  return ValidateBy({
+    name: 'isInstant',
+    validator: { validate: isInstant, defaultMessage: () => message },
+  });
 }
 
 /**
@@ -34,13 +45,5 @@ export function IsInstant(field: string): PropertyDecorator {
  * returned as it is, so `@IsDate()` accepts a Date and rejects the rest.
  */
 export function toInstant(value: unknown): unknown {
-  if (
-    typeof value === 'string' &&
-    INSTANT_PATTERN.test(value) &&
-    isISO8601(value, ISO_8601_OPTIONS)
-  ) {
-    return new Date(value);
-  }
-
-  return value;
+  return isInstant(value) ? new Date(value as string) : value;
 }

@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Post,
 } from '@nestjs/common';
 import {
@@ -32,6 +31,7 @@ import {
   UserCreatedResponseDto,
   UserResponseDto,
 } from './user.dto';
+import { ParseUuidParamPipe } from '../common/parse-uuid-param.pipe';
 
 @ApiTags('Users and tokens')
 @Controller()
@@ -70,7 +70,9 @@ export class UsersController {
   @RequireRole('admin')
   @ApiOperation({ summary: 'One user' })
   @ApiOkResponse({ type: UserResponseDto })
-  async get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+  async get(
+    @Param('id', ParseUuidParamPipe) id: string,
+  ): Promise<UserResponseDto> {
     return toUserResponse(await this.auth.getUser(id));
   }
 
@@ -80,7 +82,7 @@ export class UsersController {
     summary: 'List the tokens of a user, revoked ones included, no secrets',
   })
   @ApiPageResponse(TokenResponseDto)
-  async listTokens(@Param('id', ParseUUIDPipe) id: string) {
+  async listTokens(@Param('id', ParseUuidParamPipe) id: string) {
     const tokens = await this.auth.listTokens(id);
 
     return { items: tokens.map(toTokenResponse), nextCursor: null };
@@ -91,7 +93,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Issue another token for a user' })
   @ApiCreatedResponse({ type: IssuedTokenResponseDto })
   async issueToken(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidParamPipe) id: string,
     @Body() body: TokenCreateDto,
   ): Promise<IssuedTokenResponseDto> {
     return this.auth.issueToken(id, body.name);
@@ -105,7 +107,7 @@ export class UsersController {
   })
   @ApiOkResponse({ type: TokenResponseDto })
   async revokeToken(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidParamPipe) id: string,
   ): Promise<TokenResponseDto> {
     return toTokenResponse(await this.auth.revokeToken(id));
   }

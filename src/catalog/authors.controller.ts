@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -29,6 +28,7 @@ import {
   AuthorUpdateDto,
 } from './catalog.dto';
 import { AuthorResponseDto } from './catalog-response.dto';
+import { ParseUuidParamPipe } from '../common/parse-uuid-param.pipe';
 
 @ApiTags('Catalog')
 @Controller('authors')
@@ -54,7 +54,7 @@ export class AuthorsController {
   @Get(':id')
   @ApiOperation({ summary: 'One author' })
   @ApiOkResponse({ type: AuthorResponseDto })
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', ParseUuidParamPipe) id: string) {
     return this.authors.get(id);
   }
 
@@ -64,7 +64,7 @@ export class AuthorsController {
   @ApiOkResponse({ type: AuthorResponseDto })
   @ApiErrorResponse(409, 'An author with this name already exists')
   update(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidParamPipe) id: string,
     @Body() body: AuthorUpdateDto,
   ) {
     return this.authors.update(id, body);
@@ -76,7 +76,7 @@ export class AuthorsController {
   @ApiOperation({ summary: 'Delete an author that has no books' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponse(409, 'The author still has books')
-  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  async remove(@Param('id', ParseUuidParamPipe) id: string): Promise<void> {
     await this.authors.remove(id);
   }
 }

@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -33,6 +32,7 @@ import {
   BookBulkUpdateResponseDto,
   BookResponseDto,
 } from './catalog-response.dto';
+import { ParseUuidParamPipe } from '../common/parse-uuid-param.pipe';
 
 @ApiTags('Catalog')
 @Controller('books')
@@ -70,7 +70,7 @@ export class BooksController {
   @Get(':id')
   @ApiOperation({ summary: 'One book' })
   @ApiOkResponse({ type: BookResponseDto })
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', ParseUuidParamPipe) id: string) {
     return this.books.get(id);
   }
 
@@ -79,7 +79,10 @@ export class BooksController {
   @ApiOperation({ summary: 'Change fields of a book' })
   @ApiOkResponse({ type: BookResponseDto })
   @ApiErrorResponse(409, 'Another book has this isbn')
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: BookUpdateDto) {
+  update(
+    @Param('id', ParseUuidParamPipe) id: string,
+    @Body() body: BookUpdateDto,
+  ) {
     return this.books.update(id, body);
   }
 
@@ -88,7 +91,7 @@ export class BooksController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a book' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  async remove(@Param('id', ParseUuidParamPipe) id: string): Promise<void> {
     await this.books.remove(id);
   }
 }

@@ -13,11 +13,54 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateNested,
+  ValidationArguments,
 } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
 
 export const PRICE_PATTERN = /^\d{1,10}(\.\d{1,2})?$/;
+
+/** Returns the message for a price `value` that breaks the price rule. */
+function priceMessage(field: string, value: unknown): string {
+  const example = 'such as "19.90"';
+  if (typeof value !== 'string') {
+    return `${field} must be a decimal string ${example}`;
+  }
+
+  const got = `got ${JSON.stringify(value)}`;
+  const number = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
+  if (!number) {
+    return `${field} must be a decimal string of digits with an optional decimal point, ${example}; ${got}`;
+  }
+  const [, sign, whole, fraction = ''] = number;
+  if (sign) return `${field} must not be negative; ${got}`;
+  if (whole.length > 10) {
+    return `${field} must have at most 10 digits before the decimal point; ${got}`;
+  }
+  if (fraction.length > 2) {
+    return `${field} must have at most 2 decimals, ${example}; ${got}`;
+  }
+
+  return `${field} must be a decimal string ${example}; ${got}`;
+}
+
+/**
+ * Validates a price: a string of up to 10 digits with up to 2 decimals, so
+ * never negative (PRICE_PATTERN), with one message that names which part of
+ * the rule the value breaks.
+ */
+export function IsPrice(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isPrice',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && PRICE_PATTERN.test(value),
+      defaultMessage: (args?: ValidationArguments) =>
+        priceMessage(args?.property ?? 'price', args?.value),
+    },
+  });
+}
 
 export class AuthorCreateDto {
   @ApiProperty({ minLength: 1, maxLength: 300, example: 'Jane Austen' })
@@ -85,14 +128,11 @@ export class BookCreateDto {
     nullable: true,
     pattern: PRICE_PATTERN.source,
     example: '19.90',
-    description: 'Decimal string with at most 2 decimals',
+    description:
+      'Decimal string, not negative, with at most 10 digits before the decimal point and 2 after',
   })
   @IsOptional()
-  @IsString({ message: 'price must be a decimal string such as "19.90"' })
-  @Matches(PRICE_PATTERN, {
-    message:
-      'price must be a decimal string with at most 2 decimals, such as "19.90"',
-  })
+  @IsPrice()
   price?: string | null;
 
   @ApiPropertyOptional({

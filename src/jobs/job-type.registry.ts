@@ -120,9 +120,7 @@ export class JobTypeRegistry implements OnModuleInit {
       ? await type.handler.check(instance)
       : [];
 
-    return checked.map((message) =>
-      message.startsWith(`${prefix}.`) ? message : `${prefix}.${message}`,
-    );
+    return checked.map((message) => withPayloadPath(message, prefix));
   }
 
   /** Turns a stored payload into an instance of its DTO for the handler. */
@@ -140,4 +138,18 @@ export class JobTypeRegistry implements OnModuleInit {
     }
     this.types.set(options.name, { ...options, handler });
   }
+}
+
+/**
+ * Puts the path of the payload in the request (`payload`, or `jobs.1.payload`
+ * in a bulk request) in front of a message of a handler's check. The handler
+ * names a field by itself (`url host ...`) or under `payload`
+ * (`payload.file ...`), and the payload as a whole as `payload`.
+ */
+function withPayloadPath(message: string, prefix: string): string {
+  if (/^payload[. ]/.test(message)) {
+    return `${prefix}${message.slice('payload'.length)}`;
+  }
+
+  return `${prefix}.${message}`;
 }

@@ -39,7 +39,8 @@ export interface JobHandler<Payload extends object = object> {
   /**
    * Checks a payload that passed DTO validation against rules that need
    * configuration or I/O (an allowed host, a file that must exist). Returns
-   * error messages naming the field; an empty list accepts the payload.
+   * error messages that start with the field (`url ...` or `payload.url ...`)
+   * or with `payload` for the whole payload. An empty list accepts it.
    */
   check?(payload: Payload): Promise<string[]> | string[];
 }

@@ -4,7 +4,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Post,
   Query,
   Res,
@@ -35,6 +34,7 @@ import {
 import { JobControlService } from './job-control.service';
 import { JobRunsService } from './job-runs.service';
 import { JobSubmissionService } from './job-submission.service';
+import { ParseUuidParamPipe } from '../common/parse-uuid-param.pipe';
 
 const PAYLOAD_TOO_LARGE =
   'The body is larger than BODY_LIMIT_BYTES, or a payload is larger than JOB_PAYLOAD_MAX_BYTES';
@@ -118,7 +118,10 @@ export class JobsController {
   @Get(':id')
   @ApiOperation({ summary: 'One job with its attempts' })
   @ApiOkResponse({ type: JobRunResponseDto })
-  get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+  get(
+    @Param('id', ParseUuidParamPipe) id: string,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.runs.get(id, actor.role);
   }
 
@@ -131,7 +134,7 @@ export class JobsController {
   })
   @ApiPageResponse(VersionResponseDto)
   async history(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidParamPipe) id: string,
     @Query() query: HistoryQueryDto,
     @CurrentActor() actor: Actor,
   ) {
@@ -143,7 +146,10 @@ export class JobsController {
   @Get(':id/logs')
   @ApiOperation({ summary: 'The lines the job logged, oldest first' })
   @ApiPageResponse(JobLogResponseDto)
-  logs(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto) {
+  logs(
+    @Param('id', ParseUuidParamPipe) id: string,
+    @Query() page: PageQueryDto,
+  ) {
     return this.runs.logs(id, page);
   }
 
@@ -157,7 +163,7 @@ export class JobsController {
   })
   @ApiOkResponse({ type: JobRunResponseDto })
   @ApiErrorResponse(409, 'The job is completed or failed')
-  cancel(@Param('id', ParseUUIDPipe) id: string) {
+  cancel(@Param('id', ParseUuidParamPipe) id: string) {
     return this.control.cancel(id);
   }
 
@@ -170,7 +176,7 @@ export class JobsController {
   })
   @ApiAcceptedResponse({ type: JobRunResponseDto })
   @ApiErrorResponse(409, 'The job is neither failed nor cancelled')
-  retry(@Param('id', ParseUUIDPipe) id: string) {
+  retry(@Param('id', ParseUuidParamPipe) id: string) {
     return this.control.retry(id);
   }
 }

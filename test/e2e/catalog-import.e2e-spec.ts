@@ -179,6 +179,19 @@ describe(CatalogImportJob.name, () => {
     expect(await revisionsOf(context.jobRunId)).toHaveLength(0);
   });
 
+  it('names the line of a CSV syntax error once', async () => {
+    const csv = 'title,author\n"Unclosed,Someone\n';
+    const context = testJobContext(app, 'catalog.import', user.id);
+
+    const failure = job.run({ csv }, context);
+
+    await expect(failure).rejects.toThrow(UnrecoverableJobError);
+    await expect(failure).rejects.toMatchObject({
+      message: 'line 2: quoted field is not closed',
+    });
+    expect(await revisionsOf(context.jobRunId)).toHaveLength(0);
+  });
+
   it('rolls back rows written before a failing row', async () => {
     const transactions = app.app.get(AuditedTransactionService);
     const twice = uniqueName('twice');

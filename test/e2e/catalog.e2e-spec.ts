@@ -330,7 +330,9 @@ describe('Catalog', () => {
         .send({ name: 'nul\u0000name' })
         .expect(400);
 
-      expect(response.body.message[0]).toContain('Invalid value');
+      expect(response.body.message).toEqual([
+        'name must not contain NUL characters',
+      ]);
       expect(await countRows('authors')).toBe(authors);
     });
 

@@ -31,15 +31,26 @@ describe(CatalogImportPayloadDto.name, () => {
   });
 
   it('rejects a payload without a source', () => {
-    expect(messages({})).toContain(
-      'payload must contain exactly one of books, csv or file (found: none)',
-    );
+    expect(messages({})).toEqual([
+      'must contain exactly one of books, csv or file; it contains none',
+    ]);
   });
 
   it('rejects a payload with two sources', () => {
-    expect(messages({ csv: 'title,author\n', file: 'a.csv' })).toContain(
-      'payload must contain exactly one of books, csv or file (found: csv, file)',
-    );
+    expect(messages({ csv: 'title,author\n', file: 'a.csv' })).toEqual([
+      'must contain exactly one of books, csv or file; it contains csv and file',
+    ]);
+  });
+
+  it('checks the type of each source beside the count', () => {
+    expect(messages({ books: 'x', csv: 1 })).toEqual([
+      'books must contain no more than 10000 elements',
+      'books must contain at least 1 elements',
+      'books must be an array',
+      'must contain exactly one of books, csv or file; it contains books and csv',
+      'each value in nested property books must be either object or array',
+      'csv must be a string',
+    ]);
   });
 
   it('rejects an invalid book at submission', () => {

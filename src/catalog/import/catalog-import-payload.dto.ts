@@ -11,11 +11,12 @@ import {
   Max,
   Min,
   registerDecorator,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { PRICE_PATTERN } from '../catalog.dto';
+import { IsPrice } from '../catalog.dto';
 
 /** The payload fields that name where the rows come from. */
 const SOURCES = ['books', 'csv', 'file'] as const;
@@ -29,21 +30,44 @@ function presentSources(payload: object): string[] {
   return SOURCES.filter((source) => record[source] !== undefined);
 }
 
-/** Fails unless the payload has exactly one of books, csv and file. */
+/**
+ * Returns the one source property that reports a wrong number of sources: the first
+ * one present, or `csv` when there is none, so the payload gets one message.
+ */
+function reportingSource(payload: object): string {
+  return presentSources(payload)[0] ?? 'csv';
+}
+
+/** Validates a source property when it is present or reports the count. */
+function ValidateSourceIf(source: (typeof SOURCES)[number]): PropertyDecorator {
+  return ValidateIf(
+    (payload: object) =>
+      (payload as Record<string, unknown>)[source] !== undefined ||
+      reportingSource(payload) === source,
+  );
+}
+
+/**
+ * Fails unless the payload has exactly one of books, csv and file. The
+ * context `scope: 'object'` makes validationMessages name the payload, not
+ * the property, in the message.
+ */
 function ExactlyOneSource(): PropertyDecorator {
   return (target, propertyName) => {
     registerDecorator({
       name: 'exactlyOneImportSource',
       target: target.constructor,
       propertyName: propertyName as string,
+      options: { context: { scope: 'object' } },
       validator: {
         validate: (_value: unknown, args: ValidationArguments) =>
-          presentSources(args.object).length === 1,
+          presentSources(args.object).length === 1 ||
+          reportingSource(args.object) !== args.property,
         defaultMessage: (args: ValidationArguments) => {
           const present = presentSources(args.object);
-          const found = present.length === 0 ? 'none' : present.join(', ');
+          const found = present.length === 0 ? 'none' : present.join(' and ');
 
-          return `payload must contain exactly one of books, csv or file (found: ${found})`;
+          return `must contain exactly one of books, csv or file; it contains ${found}`;
         },
       },
     });
@@ -86,11 +110,7 @@ export class CatalogImportBookDto {
   tags?: string[];
 
   @IsOptional()
-  @IsString({ message: 'price must be a decimal string such as "19.90"' })
-  @Matches(PRICE_PATTERN, {
-    message:
-      'price must be a decimal string with at most 2 decimals, such as "19.90"',
-  })
+  @IsPrice()
   price?: string | null;
 }
 
@@ -100,11 +120,7 @@ export class CatalogImportBookDto {
  * also `isbn` and `price`) or `file` (a CSV file inside IMPORT_DIR).
  */
 export class CatalogImportPayloadDto {
-  @ValidateIf(
-    (payload: object) =>
-      (payload as CatalogImportPayloadDto).books !== undefined ||
-      presentSources(payload).length === 0,
-  )
+  @ValidateSourceIf('books')
   @ExactlyOneSource()
   @IsArray()
   @ArrayMinSize(1)
@@ -113,17 +129,21 @@ export class CatalogImportPayloadDto {
   @Type(() => CatalogImportBookDto)
   books?: CatalogImportBookDto[];
 
-  @ValidateIf(
-    (payload: object) => (payload as CatalogImportPayloadDto).csv !== undefined,
-  )
+  // The reporting source of an empty payload, so its type check passes when
+  // it is absent.
+  @ValidateSourceIf('csv')
   @ExactlyOneSource()
-  @IsString()
+  @ValidateBy({
+    name: 'isStringIfPresent',
+    validator: {
+      validate: (value: unknown) =>
+        value === undefined || typeof value === 'string',
+      defaultMessage: () => 'csv must be a string',
+    },
+  })
   csv?: string;
 
-  @ValidateIf(
-    (payload: object) =>
-      (payload as CatalogImportPayloadDto).file !== undefined,
-  )
+  @ValidateSourceIf('file')
   @ExactlyOneSource()
   @IsString()
   @Length(1, 255)

@@ -86,7 +86,7 @@ function parseRecords(text: string): CsvRecord[] {
     return parseCsv(text);
   } catch (error) {
     if (error instanceof CsvParseError) {
-      throw new ImportRowError(`line ${error.line}`, error.message);
+      throw new ImportRowError(`line ${error.line}`, error.reason);
     }
     throw error;
   }

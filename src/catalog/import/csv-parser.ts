@@ -8,7 +8,7 @@ export interface CsvRecord {
 export class CsvParseError extends Error {
   constructor(
     readonly line: number,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`line ${line}: ${reason}`);
     this.name = 'CsvParseError';

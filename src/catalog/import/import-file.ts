@@ -24,7 +24,8 @@ export async function resolveImportFile(
   checkFileName(name);
   const root = await realpathOrFail(
     importDir,
-    `the import folder ${importDir} (IMPORT_DIR) does not exist`,
+    `payload.file ${JSON.stringify(name)} cannot be read because the ` +
+      `import folder ${importDir} (IMPORT_DIR) does not exist`,
   );
   const target = await realpathOrFail(
     join(root, name),
