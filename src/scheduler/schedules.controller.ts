@@ -5,11 +5,11 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
 } from '@nestjs/common';
+import { ParseUuidParamPipe } from '../common/parse-uuid-param.pipe';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -69,7 +69,7 @@ export class SchedulesController {
   @Get(':id')
   @ApiOperation({ summary: 'One schedule' })
   @ApiOkResponse({ type: ScheduleResponseDto })
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', ParseUuidParamPipe) id: string) {
     return this.schedules.get(id);
   }
 
@@ -83,7 +83,7 @@ export class SchedulesController {
   @ApiOkResponse({ type: ScheduleResponseDto })
   @ApiErrorResponse(409, NAME_TAKEN)
   update(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidParamPipe) id: string,
     @Body() body: ScheduleUpdateDto,
   ) {
     return this.schedules.update(id, body);
@@ -97,7 +97,7 @@ export class SchedulesController {
     description: 'Job runs it created stay.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  async remove(@Param('id', ParseUuidParamPipe) id: string): Promise<void> {
     await this.schedules.remove(id);
   }
 
@@ -109,7 +109,7 @@ export class SchedulesController {
     description: 'No slot fires while paused; pausing twice changes nothing.',
   })
   @ApiOkResponse({ type: ScheduleResponseDto })
-  pause(@Param('id', ParseUUIDPipe) id: string) {
+  pause(@Param('id', ParseUuidParamPipe) id: string) {
     return this.schedules.pause(id);
   }
 
@@ -126,7 +126,7 @@ export class SchedulesController {
     409,
     'No slot is left (limit reached, endAt or runAt passed); change its timing instead',
   )
-  resume(@Param('id', ParseUUIDPipe) id: string) {
+  resume(@Param('id', ParseUuidParamPipe) id: string) {
     return this.schedules.resume(id);
   }
 
@@ -137,7 +137,7 @@ export class SchedulesController {
   })
   @ApiOkResponse({ type: ScheduleNextResponseDto })
   next(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidParamPipe) id: string,
     @Query() query: ScheduleNextQueryDto,
   ) {
     return this.schedules.next(id, query.count);
@@ -149,7 +149,10 @@ export class SchedulesController {
     description: 'Each slot fired, was skipped or was missed.',
   })
   @ApiPageResponse(ScheduleSlotResponseDto)
-  slots(@Param('id', ParseUUIDPipe) id: string, @Query() query: PageQueryDto) {
+  slots(
+    @Param('id', ParseUuidParamPipe) id: string,
+    @Query() query: PageQueryDto,
+  ) {
     return this.schedules.slots(id, query);
   }
 
@@ -160,7 +163,7 @@ export class SchedulesController {
   })
   @ApiPageResponse(JobRunResponseDto)
   runs(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidParamPipe) id: string,
     @Query() query: PageQueryDto,
     @CurrentActor() actor: Actor,
   ) {

@@ -213,6 +213,9 @@ describe('Input validation', () => {
       ['GET /jobs/abc/logs', 'get', '/jobs/abc/logs'],
       ['GET /users/abc', 'get', '/users/abc'],
       ['GET /users/abc/tokens', 'get', '/users/abc/tokens'],
+      ['GET /schedules/nope', 'get', '/schedules/nope'],
+      ['POST /schedules/nope/pause', 'post', '/schedules/nope/pause'],
+      ['GET /schedules/nope/slots', 'get', '/schedules/nope/slots'],
     ];
 
     it.each(uuidCases)('names the UUID in %s', async (_name, method, path) => {
