@@ -133,21 +133,21 @@ export class WebhookDeliverJob implements JobHandler<WebhookDeliverPayloadDto> {
  * contain CR, LF, NUL or other control characters except tab.
  */
 function headerErrors(name: string, value: unknown): string[] {
-  const path = `headers.${JSON.stringify(name)}`;
-  if (typeof value !== 'string') {
-    return [`${path} must be a string`];
-  }
   try {
     validateHeaderName(name);
   } catch {
-    return [`${path}: the name is not a valid HTTP header name (a token)`];
+    return [
+      `headers.${JSON.stringify(name)} is not a valid HTTP header name ` +
+        '(it must be a token)',
+    ];
   }
+  if (typeof value !== 'string') return [`headers.${name} must be a string`];
   try {
     validateHeaderValue(name, value);
   } catch {
     return [
-      `${path}: the value is not a valid HTTP header value ` +
-        '(no CR, LF, NUL or other control characters)',
+      `headers.${name} is not a valid HTTP header value ` +
+        '(CR, LF, NUL and other control characters except tab are not allowed)',
     ];
   }
 
