@@ -77,9 +77,14 @@ export class JobWorkerService
           stalledInterval: this.environment.WORKER_LOCK_MS,
         },
       );
-      worker.on('error', (error: Error) =>
-        this.logger.error(`Worker of queue ${name} failed: ${error.message}`),
-      );
+      // BullMQ emits the same error on every reconnect attempt; log changes.
+      let lastError = '';
+      worker.on('error', (error: Error) => {
+        if (error.message === lastError) return;
+        lastError = error.message;
+        this.logger.error(`Worker of queue ${name} failed: ${error.message}`);
+      });
+      worker.on('ready', () => (lastError = ''));
       worker.on('stalled', (jobId: string) =>
         this.logger.warn(`Job ${jobId} in queue ${name} stalled`),
       );
@@ -122,7 +127,14 @@ export class JobWorkerService
     );
 
     let interrupted: string[] = [];
-    if (!(await settlesWithin(closing, SHUTDOWN_GRACE_MS))) {
+    if (this.active.size === 0 && this.connection?.status !== 'ready') {
+      // BullMQ's close waits for a connection that may never come back, and
+      // no job is running that could still finish.
+      this.logger.warn(
+        `Worker ${WORKER_ID}: Redis is not connected and no job is active; ` +
+          'closing without waiting for Redis',
+      );
+    } else if (!(await settlesWithin(closing, SHUTDOWN_GRACE_MS))) {
       interrupted = [...this.active];
       this.logger.warn(
         `Worker ${WORKER_ID}: interrupting jobs ${interrupted.join(', ')} ` +
@@ -135,9 +147,11 @@ export class JobWorkerService
             `stop within ${INTERRUPT_WAIT_MS} ms; closing anyway, the ` +
             'reconciler will record them as stalled',
         );
-        await Promise.allSettled(
+        const forced = Promise.allSettled(
           this.workers.map((worker) => worker.close(true)),
         );
+        // A forced close still waits for Redis, which may be gone.
+        await settlesWithin(forced, INTERRUPT_WAIT_MS);
       }
     }
     await this.heartbeat.stop();
