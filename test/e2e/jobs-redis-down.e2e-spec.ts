@@ -141,6 +141,17 @@ describe('Jobs without Redis', () => {
       .expect(503);
   });
 
+  it('serves metrics without the queue depth', async () => {
+    const response = await app
+      .http()
+      .get('/metrics')
+      .set(...bearer(app.adminToken));
+
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('chronicle_queue_jobs');
+    expect(response.text).not.toMatch(/chronicle_queue_jobs\{/);
+  });
+
   it('cancels in PostgreSQL or answers 503, never hangs', async () => {
     const operator = await app.createUser('operator');
 
