@@ -205,7 +205,9 @@ async function discardBody(
   if (!response.body) return;
 
   const reader = response.body.getReader();
-  const onAbort = () => reader.cancel(signal.reason).catch(() => undefined);
+  const onAbort = (): void => {
+    reader.cancel(signal.reason).catch(() => undefined);
+  };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
