@@ -119,7 +119,7 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.reset();
-        // Read in parallel and bounded, so a scrape never waits for Redis.
+        // Read in parallel, each bounded by REDIS_REQUEST_TIMEOUT_MS.
         const reads = queues.map(async (queue) => {
           try {
             const counts = await withRedisTimeout(

@@ -24,7 +24,7 @@ async function submit(
   return response.body.id as string;
 }
 
-/** The run's status in PostgreSQL and how many versions the history has. */
+/** Reads the run's status in PostgreSQL and the number of its versions. */
 async function runRow(app: TestApp, id: string): Promise<RunRow> {
   const [row] = await app.query<RunRow>(
     `SELECT r.status,
@@ -42,7 +42,7 @@ async function runRow(app: TestApp, id: string): Promise<RunRow> {
  * Cancel and retry with Redis unreachable: a queued or delayed job is
  * cancelled in PostgreSQL alone, because a worker skips a run that is no
  * longer pending; an active job can only be aborted through Redis, so that
- * cancel and a retry answer 503 and change nothing.
+ * cancel and a retry return 503 and change nothing.
  */
 async function expectControlWithoutRedis(
   app: TestApp,
@@ -70,7 +70,7 @@ async function expectControlWithoutRedis(
   expect(retried.body.message.join(' ')).toContain('Redis');
   expect(await runRow(app, delayed)).toEqual(retryBefore);
 
-  // Only a worker makes a run active; this stands in for one that crashed.
+  // Only a worker makes a run active, so the UPDATE plays the worker's part.
   const active = await submit(app, operator, {
     type: 'system.noop',
     payload: {},
@@ -152,7 +152,7 @@ describe('Jobs without Redis', () => {
     expect(response.text).not.toMatch(/chronicle_queue_jobs\{/);
   });
 
-  it('cancels in PostgreSQL or answers 503, never hangs', async () => {
+  it('cancels or returns 503 without hanging', async () => {
     const operator = await app.createUser('operator');
 
     await expectControlWithoutRedis(app, operator);
@@ -170,7 +170,7 @@ describe('Jobs after Redis stopped', () => {
     process.env.REDIS_URL = savedRedisUrl;
   });
 
-  it('cancels in PostgreSQL or answers 503, never hangs', async () => {
+  it('cancels or returns 503 without hanging', async () => {
     const port = await freePort();
     redis = await TestProcess.start(
       'redis-server',

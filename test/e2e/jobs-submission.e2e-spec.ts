@@ -249,7 +249,7 @@ describe('Job submission checks', () => {
     );
   });
 
-  it('refuses idempotency keys repeated within a bulk', async () => {
+  it('rejects idempotency keys repeated within a bulk', async () => {
     const key = `bulk-key-${Date.now()}`;
     await expectRefused(
       {
@@ -292,7 +292,7 @@ describe('Job submission checks', () => {
     expect(await stored()).toEqual(before);
   });
 
-  it('answers 400 for a bulk with invalid and too large entries', async () => {
+  it('returns 400 for invalid and too large entries', async () => {
     const big = { type: 'system.noop', payload: { x: 'y'.repeat(3000) } };
     await expectRefused(
       { jobs: [noop({ type: 'no.such.type' }), big] },

@@ -128,9 +128,10 @@ export class WebhookDeliverJob implements JobHandler<WebhookDeliverPayloadDto> {
 }
 
 /**
- * Checks one request header with Node's own rules (node:http), which are
- * those of RFC 9110: the name must be a token, and the value must not
- * contain CR, LF, NUL or other control characters except tab.
+ * Checks one request header with `validateHeaderName` and
+ * `validateHeaderValue` of node:http, the checks Node applies when it sends
+ * a request: the name must be a token, and the value must not contain CR,
+ * LF, NUL or other control characters except tab.
  */
 function headerErrors(name: string, value: unknown): string[] {
   try {
@@ -162,14 +163,14 @@ interface Deadline {
 }
 
 /**
- * A signal that fires when `attempt` fires or after `timeoutMs`.
+ * Creates a signal that fires when `attempt` fires or after `timeoutMs`.
  *
  * It is built from a plain AbortController and setTimeout, which the caller
- * holds until {@link Deadline.clear}. `AbortSignal.any([signal,
- * AbortSignal.timeout(ms)])` is not used: in Node 20 the combined signal
- * refers to its sources only weakly, and the timer of AbortSignal.timeout
- * does not keep its signal alive, so a garbage collection during the request
- * can drop the timeout and it never fires.
+ * keeps until {@link Deadline.clear}. `AbortSignal.any([signal,
+ * AbortSignal.timeout(ms)])` is not used, because the combined signal refers
+ * to its sources only weakly and nothing else keeps the timeout signal
+ * alive: a garbage collection during the request dropped the timeout, which
+ * then never fired (Node 20.20, test/e2e/jobs-webhook.e2e-spec.ts).
  */
 function deadlineSignal(attempt: AbortSignal, timeoutMs: number): Deadline {
   const controller = new AbortController();
