@@ -84,7 +84,7 @@ export class JobWorkerService
         lastError = error.message;
         this.logger.error(`Worker of queue ${name} failed: ${error.message}`);
       });
-      worker.on('ready', () => (lastError = ''));
+      this.connection.on('ready', () => (lastError = ''));
       worker.on('stalled', (jobId: string) =>
         this.logger.warn(`Job ${jobId} in queue ${name} stalled`),
       );
