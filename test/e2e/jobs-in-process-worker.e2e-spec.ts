@@ -4,6 +4,9 @@ import { buildProject, freePort, TestProcess } from '../support/child-process';
 import { pollUntil } from '../support/poll';
 import { uniqueName } from '../support/test-app';
 
+/** Wait for a stopping API before its output is attached to the failure. */
+const STOP_BOUND_MS = 60_000;
+
 /**
  * `node dist/src/main.js` with the worker in-process (WORKER defaults to
  * true): the API listens while Redis is unreachable, and the worker takes
@@ -106,7 +109,17 @@ describe('API with the worker in-process', () => {
   it('stops on SIGTERM while Redis is down', async () => {
     const { api } = await startApi(await freePort());
 
-    const exit = await api.stop('SIGTERM');
+    // The bound only attaches the output to a failure; it is not measured.
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`API did not exit; output:\n${api.log}`)),
+        STOP_BOUND_MS,
+      );
+    });
+    const exit = await Promise.race([api.stop('SIGTERM'), hung]).finally(() =>
+      clearTimeout(timer),
+    );
 
     // Nest's shutdown hooks end the process with the signal it received.
     expect(exit).toBe('SIGTERM');
