@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { validateEnvironment } from './config/environment';
 import { prepareDatabase } from './database/prepare-database';
+import { JobWorkerService } from './jobs/worker/job-worker.service';
 import { createAppLogger } from './logging/app-logger';
 import { MetricsServer } from './metrics/metrics-server';
 
@@ -23,6 +24,8 @@ async function bootstrap(): Promise<void> {
       .get(MetricsServer)
       .listen(environment.WORKER_METRICS_PORT, environment.HOST);
   }
+  // A worker process has nothing to offer before Redis is reachable.
+  await app.get(JobWorkerService).started;
   Logger.log('Chronicle worker started', 'Bootstrap');
 }
 

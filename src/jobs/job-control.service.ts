@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type IORedis from 'ioredis';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
-import { conflict, notFound } from '../common/errors';
+import { conflict, notFound, unavailable } from '../common/errors';
 import { Environment } from '../config/environment';
 import { REDIS_CLIENT } from '../redis/redis.module';
+import { withRedisTimeout } from '../redis/redis-timeout';
 import { cancelChannel } from './job-cancellation';
 import { JobQueues } from './job-queues.service';
 import { JobRun } from './job-run.entity';
@@ -12,7 +13,9 @@ import { JobSubmissionService } from './job-submission.service';
 
 /**
  * Cancels and retries job runs. The job_runs row changes first, in an
- * audited transaction attributed to the operator; Redis follows.
+ * audited transaction attributed to the operator; Redis follows. Every Redis
+ * call is bounded by REDIS_REQUEST_TIMEOUT_MS, so a request never waits for
+ * Redis to come back.
  */
 @Injectable()
 export class JobControlService {
@@ -27,11 +30,14 @@ export class JobControlService {
   ) {}
 
   /**
-   * Cancels a job. A queued or delayed job is cancelled at once and never
-   * runs. An active job has its handler's AbortSignal fired, and becomes
-   * cancelled when the handler stops.
+   * Cancels a job. A queued or delayed job is cancelled at once in
+   * PostgreSQL and never runs: when Redis cannot remove its BullMQ job, a
+   * warning is logged and the worker skips that job. An active job has its
+   * handler's AbortSignal fired through Redis, and becomes cancelled when the
+   * handler stops; nothing is written for it in PostgreSQL.
    *
-   * @throws DomainError not-found, or conflict for a finished job.
+   * @throws DomainError not-found, conflict for a finished job, or
+   * unavailable when Redis cannot tell the workers to abort an active job.
    */
   async cancel(id: string): Promise<JobRunResponseDto> {
     const run = await this.transactions.run(async (manager) => {
@@ -52,11 +58,7 @@ export class JobControlService {
         await this.removeFromQueue(run);
         break;
       case 'active':
-        await this.redis.publish(
-          cancelChannel(this.environment.REDIS_PREFIX),
-          id,
-        );
-        this.logger.log(`Asked workers to abort job ${id}`);
+        await this.abortActive(id);
         break;
       case 'queued':
       case 'delayed':
@@ -73,9 +75,12 @@ export class JobControlService {
 
   /**
    * Runs a failed or cancelled job again as a new attempt, with at least one
-   * attempt left.
+   * attempt left. While Redis is disconnected nothing changes (503). When
+   * Redis fails after the commit, the run stays queued in PostgreSQL and the
+   * reconciler of a worker enqueues it.
    *
-   * @throws DomainError not-found, or conflict for a job in another state.
+   * @throws DomainError not-found, conflict for a job in another state, or
+   * unavailable while Redis is disconnected.
    */
   async retry(id: string): Promise<JobRunResponseDto> {
     const run = await this.transactions.run(async (manager) => {
@@ -87,6 +92,7 @@ export class JobControlService {
             'be retried',
         );
       }
+      this.queues.assertConnected();
       await manager.query(
         `UPDATE job_runs
          SET status = 'queued', max_attempts = greatest(max_attempts,
@@ -101,7 +107,12 @@ export class JobControlService {
     });
 
     try {
-      await this.removeFromQueue(run);
+      // The old BullMQ job has the same id; adding before removing it would
+      // change nothing.
+      await withRedisTimeout(
+        this.queues.get(run.queue).remove(run.id),
+        `remove job ${id} from queue ${run.queue}`,
+      );
       await this.submission.enqueue(run);
       this.logger.log(`Retrying job ${id} as attempt ${run.attemptsMade + 1}`);
     } catch (error) {
@@ -115,14 +126,40 @@ export class JobControlService {
     return toJobRunResponse(run);
   }
 
-  /** Removes the run's BullMQ job, which a worker would skip anyway. */
+  /**
+   * Publishes the cancellation of an active job to the workers.
+   *
+   * @throws DomainError (unavailable) when Redis does not take it.
+   */
+  private async abortActive(id: string): Promise<void> {
+    if (this.redis.status !== 'ready') {
+      throw unavailable(
+        `Redis is not connected (${this.redis.status}), so active job ${id} ` +
+          'cannot be aborted; it keeps running; retry later',
+      );
+    }
+    await withRedisTimeout(
+      this.redis.publish(cancelChannel(this.environment.REDIS_PREFIX), id),
+      `publish the cancellation of active job ${id}`,
+    );
+    this.logger.log(`Asked workers to abort job ${id}`);
+  }
+
+  /**
+   * Removes the BullMQ job of a cancelled run. A failure is only logged,
+   * because the run is cancelled in PostgreSQL and a worker skips it.
+   */
   private async removeFromQueue(run: JobRun): Promise<void> {
     try {
-      await this.queues.get(run.queue).remove(run.id);
+      this.queues.assertConnected();
+      await withRedisTimeout(
+        this.queues.get(run.queue).remove(run.id),
+        `remove job ${run.id} from queue ${run.queue}`,
+      );
     } catch (error) {
       this.logger.warn(
-        `Could not remove job ${run.id} from queue ${run.queue}; its worker ` +
-          `will skip it: ${(error as Error).message}`,
+        `Could not remove cancelled job ${run.id} from queue ${run.queue}; ` +
+          `its worker will skip it: ${(error as Error).message}`,
       );
     }
   }

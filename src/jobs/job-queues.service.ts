@@ -71,9 +71,14 @@ export class JobQueues implements OnModuleInit, OnApplicationShutdown {
         connection: this.connection,
         prefix: this.environment.REDIS_PREFIX,
       });
-      queue.on('error', (error: Error) =>
-        this.logger.warn(`Queue ${name} failed: ${error.message}`),
-      );
+      // BullMQ emits the same error on every reconnect attempt; log changes.
+      let lastError = '';
+      queue.on('error', (error: Error) => {
+        if (error.message === lastError) return;
+        lastError = error.message;
+        this.logger.warn(`Queue ${name} failed: ${error.message}`);
+      });
+      this.connection.on('ready', () => (lastError = ''));
       this.queues.set(name, queue);
       this.boardQueues.push(queue);
     }

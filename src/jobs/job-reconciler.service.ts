@@ -8,6 +8,7 @@ import { DataSource, In } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
 import { Environment } from '../config/environment';
 import { MetricsService } from '../metrics/metrics.service';
+import { withRedisTimeout } from '../redis/redis-timeout';
 import { JobQueues } from './job-queues.service';
 import { JobRun } from './job-run.entity';
 import { JobSubmissionService } from './job-submission.service';
@@ -23,6 +24,11 @@ import { WorkerHeartbeat } from './worker/worker-heartbeat.service';
 const SETTLE_MS = 2_000;
 /** Runs read from PostgreSQL and looked up in Redis per round. */
 const BATCH_SIZE = 500;
+/**
+ * Maximum wait for the Redis reads of one batch. A round that waited for
+ * Redis without limit would also keep the worker from shutting down.
+ */
+const BATCH_REDIS_TIMEOUT_MS = 10_000;
 /** Session advisory lock that lets one reconciler run at a time. */
 const LOCK_KEY = 'chronicle.job_reconciler';
 
@@ -218,7 +224,11 @@ export class JobReconciler
     report: ReconcileReport,
   ): Promise<void> {
     report.checked += rows.length;
-    const states = await Promise.all(rows.map((row) => this.redisState(row)));
+    const states = await withRedisTimeout(
+      Promise.all(rows.map((row) => this.redisState(row))),
+      `read the BullMQ state of ${rows.length} job runs`,
+      BATCH_REDIS_TIMEOUT_MS,
+    );
     const toEnqueue: { row: CandidateRow; replace: boolean }[] = [];
     for (const [index, row] of rows.entries()) {
       const action = reconcileAction({
@@ -304,7 +314,12 @@ export class JobReconciler
       ) {
         continue;
       }
-      if (replace) await this.queues.get(run.queue).remove(run.id);
+      if (replace) {
+        await withRedisTimeout(
+          this.queues.get(run.queue).remove(run.id),
+          `remove finished BullMQ job ${run.id} before enqueueing it again`,
+        );
+      }
       ready.push(run);
     }
     if (ready.length === 0) return;

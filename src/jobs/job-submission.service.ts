@@ -194,11 +194,9 @@ export class JobSubmissionService {
     options: JobSubmitOptions,
     prefix: string,
   ): Promise<JobSubmitResult[]> {
-    const prepared: PreparedRun[] = [];
-    for (const [index, request] of requests.entries()) {
-      const at = prefix ? `${prefix}.${index}.` : '';
-      prepared.push(await this.prepare(request, options, at));
-    }
+    const prepared = prefix
+      ? await this.prepareEach(requests, options, prefix)
+      : [await this.prepare(requests[0], options, '')];
 
     const results = await this.transactions.run(
       (manager) => this.insert(manager, prepared),
@@ -211,6 +209,40 @@ export class JobSubmissionService {
       job: toJobRunResponse(run),
       created: isNew,
     }));
+  }
+
+  /**
+   * Prepares every entry of a bulk submission and reports the errors of all
+   * of them, each under its `jobs.N.` path, together with idempotency keys
+   * that two entries share.
+   *
+   * @throws DomainError too-large when every error is a size error, else
+   * invalid.
+   */
+  private async prepareEach(
+    requests: JobSubmitDto[],
+    options: JobSubmitOptions,
+    prefix: string,
+  ): Promise<PreparedRun[]> {
+    const errors: DomainError[] = duplicateKeys(requests, prefix).map(
+      (message) => invalid(message),
+    );
+    const prepared: PreparedRun[] = [];
+    for (const [index, request] of requests.entries()) {
+      try {
+        prepared.push(
+          await this.prepare(request, options, `${prefix}.${index}.`),
+        );
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        errors.push(error);
+      }
+    }
+    if (errors.length === 0) return prepared;
+
+    const message = errors.map((error) => error.message).join('; ');
+    const allTooLarge = errors.every((error) => error.kind === 'too-large');
+    throw allTooLarge ? tooLarge(message) : invalid(message);
   }
 
   private async tryEnqueue(runs: JobRun[]): Promise<void> {
@@ -416,6 +448,33 @@ async function withTimeout<T>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Returns one message per entry whose idempotencyKey an earlier entry of the
+ * same bulk submission has. Both would insert under one unique key, so the
+ * transaction would roll back on a job that then does not exist.
+ */
+function duplicateKeys(requests: JobSubmitDto[], prefix: string): string[] {
+  const firstIndex = new Map<string, number>();
+  const messages: string[] = [];
+  for (const [index, request] of requests.entries()) {
+    const key: unknown = request?.idempotencyKey;
+    if (typeof key !== 'string') continue;
+
+    const first = firstIndex.get(key);
+    if (first === undefined) {
+      firstIndex.set(key, index);
+      continue;
+    }
+    messages.push(
+      `${prefix}.${index}.idempotencyKey duplicates ` +
+        `${prefix}.${first}.idempotencyKey ("${key}"); give each job of ` +
+        'a bulk submission its own key',
+    );
+  }
+
+  return messages;
 }
 
 /**

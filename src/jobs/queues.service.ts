@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
+import { withRedisTimeout } from '../redis/redis-timeout';
 import { JobQueues } from './job-queues.service';
 
 const STATES = [
@@ -37,11 +38,14 @@ export class QueueStatusDto {
 export class QueuesService {
   constructor(private readonly queues: JobQueues) {}
 
-  /** @throws DomainError (unavailable) while Redis is disconnected. */
+  /**
+   * @throws DomainError (unavailable) while Redis is disconnected or does not
+   * respond within REDIS_REQUEST_TIMEOUT_MS.
+   */
   async list(): Promise<QueueStatusDto[]> {
     this.queues.assertConnected();
 
-    return Promise.all(
+    const statuses = Promise.all(
       this.queues.names.map(async (name) => {
         const queue = this.queues.get(name);
         const [counts, paused, workers] = await Promise.all([
@@ -53,5 +57,7 @@ export class QueuesService {
         return { name, counts, paused, workers };
       }),
     );
+
+    return withRedisTimeout(statuses, 'read the queue counts');
   }
 }

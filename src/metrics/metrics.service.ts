@@ -9,6 +9,7 @@ import {
 } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { BULL_BOARD_QUEUES } from '../queues/queue-registry.module';
+import { withRedisTimeout } from '../redis/redis-timeout';
 
 /** BullMQ job states the queue depth gauge reports. */
 export const QUEUE_STATES = [
@@ -118,9 +119,13 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const queue of queues) {
+        // Read in parallel, each bounded by REDIS_REQUEST_TIMEOUT_MS.
+        const reads = queues.map(async (queue) => {
           try {
-            const counts = await queue.getJobCounts(...QUEUE_STATES);
+            const counts = await withRedisTimeout(
+              queue.getJobCounts(...QUEUE_STATES),
+              `read the depth of queue ${queue.name}`,
+            );
             for (const state of QUEUE_STATES) {
               this.set({ queue: queue.name, state }, counts[state] ?? 0);
             }
@@ -129,7 +134,8 @@ export class MetricsService {
               `Reading the depth of queue ${queue.name} failed: ${(error as Error).message}`,
             );
           }
-        }
+        });
+        await Promise.all(reads);
       },
     });
   }

@@ -249,6 +249,65 @@ describe('Job submission checks', () => {
     );
   });
 
+  it('rejects idempotency keys repeated within a bulk', async () => {
+    const key = `bulk-key-${Date.now()}`;
+    await expectRefused(
+      {
+        jobs: [
+          noop({ idempotencyKey: key }),
+          noop({ idempotencyKey: `${key}-other` }),
+          noop({ idempotencyKey: key }),
+        ],
+      },
+      400,
+      'jobs.2.idempotencyKey duplicates jobs.0.idempotencyKey',
+      '/jobs/bulk',
+    );
+    const [row] = await app.query(
+      'SELECT count(*)::int AS n FROM job_runs WHERE idempotency_key LIKE $1',
+      [`${key}%`],
+    );
+    expect(row.n).toBe(0);
+  });
+
+  it('reports every invalid entry of a bulk', async () => {
+    const before = await stored();
+    const response = await app
+      .http()
+      .post('/jobs/bulk')
+      .set(...bearer(operator.token))
+      .send({
+        jobs: [
+          noop({ type: 'no.such.type' }),
+          noop(),
+          noop({ payload: { sleepMs: 'soon' } }),
+        ],
+      });
+
+    expect(response.status).toBe(400);
+    const message = response.body.message.join('\n');
+    expect(message).toContain('jobs.0.type "no.such.type" is not a job type');
+    expect(message).toContain('jobs.2.payload.sleepMs must be an integer');
+    expect(message).not.toContain('jobs.1.');
+    expect(await stored()).toEqual(before);
+  });
+
+  it('returns 400 for invalid and too large entries', async () => {
+    const big = { type: 'system.noop', payload: { x: 'y'.repeat(3000) } };
+    await expectRefused(
+      { jobs: [noop({ type: 'no.such.type' }), big] },
+      400,
+      /jobs\.0\.type[\s\S]*jobs\.1\.payload is \d+ bytes/,
+      '/jobs/bulk',
+    );
+    await expectRefused(
+      { jobs: [big, noop(), big] },
+      413,
+      /jobs\.0\.payload is \d+ bytes[\s\S]*jobs\.2\.payload is \d+ bytes/,
+      '/jobs/bulk',
+    );
+  });
+
   it('accepts a valid job into both PostgreSQL and Redis', async () => {
     const before = await stored();
     const response = await app

@@ -52,7 +52,8 @@ export class TestProcess {
   /**
    * Starts `command` and waits until its output contains `ready`.
    *
-   * @throws Error with the output when it exits or times out first.
+   * @throws Error with the output when it exits or times out first; a process
+   * that timed out is killed.
    */
   static async start(
     command: string,
@@ -66,7 +67,13 @@ export class TestProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const started = new TestProcess(child);
-    await started.waitForOutput(ready, START_TIMEOUT_MS);
+    try {
+      await started.waitForOutput(ready, START_TIMEOUT_MS);
+    } catch (error) {
+      // The caller never gets this process, so it could not stop it.
+      await started.stop('SIGKILL');
+      throw error;
+    }
 
     return started;
   }

@@ -1,8 +1,15 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the server does with the next requests. */
-export type WebhookBehaviour = 'ok' | 'fail' | 'hang';
+/**
+ * What the server does with the next requests: 200, 500, no response, a 200
+ * sent after SLOW_MS ('slow'), or a 200 whose headers and first body bytes
+ * are sent at once and whose body ends after SLOW_MS ('slow-body').
+ */
+export type WebhookBehaviour = 'ok' | 'fail' | 'hang' | 'slow' | 'slow-body';
+
+/** Delay of the 'slow' and 'slow-body' behaviours. */
+export const SLOW_MS = 3_000;
 
 export interface ReceivedRequest {
   path: string;
@@ -13,8 +20,8 @@ export interface ReceivedRequest {
 }
 
 /**
- * An HTTP server on 127.0.0.1 that records every request and responds with
- * 200, 500, or never ('hang'), per path.
+ * An HTTP server on 127.0.0.1 that records every request and responds as
+ * the path's {@link WebhookBehaviour} says.
  */
 export class WebhookServer {
   readonly requests: ReceivedRequest[] = [];
@@ -41,6 +48,16 @@ export class WebhookServer {
         });
         const behaviour = webhook.behaviours.get(received.path) ?? 'ok';
         if (behaviour === 'hang') return;
+        if (behaviour === 'slow') {
+          setTimeout(() => response.end('slow'), SLOW_MS).unref();
+          return;
+        }
+        if (behaviour === 'slow-body') {
+          response.writeHead(200, { 'content-type': 'text/plain' });
+          response.write('slow ');
+          setTimeout(() => response.end('body'), SLOW_MS).unref();
+          return;
+        }
         response.statusCode = behaviour === 'ok' ? 200 : 500;
         response.end(behaviour);
       });

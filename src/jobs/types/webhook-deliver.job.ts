@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { IsInt, IsObject, IsOptional, IsUrl, Max, Min } from 'class-validator';
 import { Environment } from '../../config/environment';
@@ -69,9 +70,8 @@ export class WebhookDeliverJob implements JobHandler<WebhookDeliverPayloadDto> {
           this.allowed.describe(),
       );
     }
-    const headers = Object.entries(payload.headers ?? {});
-    if (headers.some(([, value]) => typeof value !== 'string')) {
-      errors.push('headers must map header names to strings');
+    for (const [name, value] of Object.entries(payload.headers ?? {})) {
+      errors.push(...headerErrors(name, value));
     }
 
     return errors;
@@ -83,34 +83,142 @@ export class WebhookDeliverJob implements JobHandler<WebhookDeliverPayloadDto> {
   ): Promise<WebhookDeliverResult> {
     const timeoutMs = payload.timeoutMs ?? WEBHOOK_DEFAULT_TIMEOUT_MS;
     const began = Date.now();
-    const response = await fetch(payload.url, {
-      method: 'POST',
-      headers: {
-        ...payload.headers,
-        'content-type': 'application/json',
-        'x-chronicle-job-id': context.jobRunId,
-        'x-chronicle-attempt': String(context.attempt),
-      },
-      body: JSON.stringify(payload.body ?? {}),
-      redirect: 'manual',
-      signal: AbortSignal.any([context.signal, AbortSignal.timeout(timeoutMs)]),
-    }).catch((error: Error) => {
-      if (error.name === 'TimeoutError') {
-        throw new Error(`POST ${payload.url} timed out after ${timeoutMs} ms`);
-      }
-      throw new Error(`POST ${payload.url} failed: ${error.message}`, {
-        cause: error,
+    const deadline = deadlineSignal(context.signal, timeoutMs);
+    try {
+      const response = await fetch(payload.url, {
+        method: 'POST',
+        headers: {
+          ...payload.headers,
+          'content-type': 'application/json',
+          'x-chronicle-job-id': context.jobRunId,
+          'x-chronicle-attempt': String(context.attempt),
+        },
+        body: JSON.stringify(payload.body ?? {}),
+        redirect: 'manual',
+        signal: deadline.signal,
       });
-    });
-    // The body is not needed; reading it frees the connection.
-    await response.arrayBuffer().catch(() => undefined);
+      // The body is not needed, but reading it to the end frees the
+      // connection for reuse. It is read under the same deadline.
+      await discardBody(response, deadline.signal);
 
-    if (response.status < 200 || response.status > 299) {
+      if (response.status < 200 || response.status > 299) {
+        throw new Error(
+          `POST ${payload.url} returned ${response.status} ${response.statusText}`,
+        );
+      }
+
+      return { status: response.status, durationMs: Date.now() - began };
+    } catch (error) {
+      if (deadline.timedOut) {
+        throw new Error(`POST ${payload.url} timed out after ${timeoutMs} ms`, {
+          cause: error,
+        });
+      }
+      if ((error as Error).message.startsWith(`POST ${payload.url}`)) {
+        throw error;
+      }
       throw new Error(
-        `POST ${payload.url} returned ${response.status} ${response.statusText}`,
+        `POST ${payload.url} failed: ${(error as Error).message}`,
+        { cause: error },
       );
+    } finally {
+      deadline.clear();
     }
+  }
+}
 
-    return { status: response.status, durationMs: Date.now() - began };
+/**
+ * Checks one request header with `validateHeaderName` and
+ * `validateHeaderValue` of node:http, the checks Node applies when it sends
+ * a request: the name must be a token, and the value must not contain CR,
+ * LF, NUL or other control characters except tab.
+ */
+function headerErrors(name: string, value: unknown): string[] {
+  try {
+    validateHeaderName(name);
+  } catch {
+    return [
+      `headers.${JSON.stringify(name)} is not a valid HTTP header name ` +
+        '(it must be a token)',
+    ];
+  }
+  if (typeof value !== 'string') return [`headers.${name} must be a string`];
+  try {
+    validateHeaderValue(name, value);
+  } catch {
+    return [
+      `headers.${name} is not a valid HTTP header value ` +
+        '(CR, LF, NUL and other control characters except tab are not allowed)',
+    ];
+  }
+
+  return [];
+}
+
+interface Deadline {
+  signal: AbortSignal;
+  /** True when the timeout, not the attempt's signal, aborted. */
+  readonly timedOut: boolean;
+  clear(): void;
+}
+
+/**
+ * Creates a signal that fires when `attempt` fires or after `timeoutMs`.
+ *
+ * It is built from a plain AbortController and setTimeout, which the caller
+ * keeps until {@link Deadline.clear}. `AbortSignal.any([signal,
+ * AbortSignal.timeout(ms)])` is not used, because the combined signal refers
+ * to its sources only weakly and nothing else keeps the timeout signal
+ * alive: a garbage collection during the request dropped the timeout, which
+ * then never fired (Node 20.20, test/e2e/jobs-webhook.e2e-spec.ts).
+ */
+function deadlineSignal(attempt: AbortSignal, timeoutMs: number): Deadline {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAttemptAbort = () => controller.abort(attempt.reason);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  if (attempt.aborted) onAttemptAbort();
+  else attempt.addEventListener('abort', onAttemptAbort, { once: true });
+
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    clear() {
+      clearTimeout(timer);
+      attempt.removeEventListener('abort', onAttemptAbort);
+    },
+  };
+}
+
+/**
+ * Reads a response body to its end without keeping it. An abort of `signal`
+ * ends the read with an error, which is passed on, not swallowed.
+ */
+async function discardBody(
+  response: Response,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!response.body) return;
+
+  const reader = response.body.getReader();
+  const onAbort = (): void => {
+    reader.cancel(signal.reason).catch(() => undefined);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const { done } = await reader.read();
+      if (done) break;
+    }
+    signal.throwIfAborted();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    reader.releaseLock();
   }
 }

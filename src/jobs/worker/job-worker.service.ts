@@ -22,6 +22,11 @@ const INTERRUPT_WAIT_MS = 10_000;
  * Runs a BullMQ worker per queue of JOB_QUEUES with WORKER_CONCURRENCY, and
  * listens for cancellations of the jobs it runs.
  *
+ * Start-up does not wait for Redis, so an API with the worker in-process
+ * listens while Redis is unreachable; the BullMQ workers and the
+ * cancellation listener connect once Redis is reachable, and {@link started}
+ * resolves then.
+ *
  * On shutdown it stops taking jobs and gives the active ones
  * SHUTDOWN_GRACE_MS to finish. It aborts the others, which are recorded as
  * interrupted and go back to the queue for another worker.
@@ -39,6 +44,12 @@ export class JobWorkerService
   private readonly active = new Set<string>();
   private connection?: IORedis;
   private subscriber?: IORedis;
+  private stopping = false;
+  /**
+   * Resolves when the cancellation listener is subscribed, so the worker
+   * takes jobs and aborts the cancelled ones; rejects when subscribing fails.
+   */
+  started: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly processor: JobProcessor,
@@ -66,19 +77,35 @@ export class JobWorkerService
           stalledInterval: this.environment.WORKER_LOCK_MS,
         },
       );
-      worker.on('error', (error: Error) =>
-        this.logger.error(`Worker of queue ${name} failed: ${error.message}`),
-      );
+      // BullMQ emits the same error on every reconnect attempt; log changes.
+      let lastError = '';
+      worker.on('error', (error: Error) => {
+        if (error.message === lastError) return;
+        lastError = error.message;
+        this.logger.error(`Worker of queue ${name} failed: ${error.message}`);
+      });
+      this.connection.on('ready', () => (lastError = ''));
       worker.on('stalled', (jobId: string) =>
         this.logger.warn(`Job ${jobId} in queue ${name} stalled`),
       );
       this.workers.push(worker);
     }
-    await this.listenForCancellations();
-    this.logger.log(
-      `Worker ${WORKER_ID} runs queues ${this.environment.JOB_QUEUES} ` +
-        `with concurrency ${WORKER_CONCURRENCY}`,
+    this.logger.log(`Worker ${WORKER_ID} is connecting to Redis`);
+    this.started = this.listenForCancellations().then(() =>
+      this.logger.log(
+        `Worker ${WORKER_ID} runs queues ${this.environment.JOB_QUEUES} ` +
+          `with concurrency ${WORKER_CONCURRENCY}`,
+      ),
     );
+    // Awaited by worker processes; here only logged, so start-up goes on.
+    this.started.catch((error: Error) => {
+      if (this.stopping) return;
+      this.logger.error(
+        `Worker ${WORKER_ID} could not subscribe to cancellations: ` +
+          error.message,
+        error.stack,
+      );
+    });
   }
 
   /**
@@ -88,6 +115,7 @@ export class JobWorkerService
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     const { WORKER_ID, SHUTDOWN_GRACE_MS } = this.environment;
     const activeAtStart = this.active.size;
+    this.stopping = true;
     this.logger.log(
       `Worker ${WORKER_ID} shutting down${signal ? ` on ${signal}` : ''}: ` +
         `taking no more jobs; ${activeAtStart} active jobs have ` +
@@ -99,7 +127,14 @@ export class JobWorkerService
     );
 
     let interrupted: string[] = [];
-    if (!(await settlesWithin(closing, SHUTDOWN_GRACE_MS))) {
+    if (this.active.size === 0 && this.connection?.status !== 'ready') {
+      // BullMQ's close waits for a connection that may never come back, and
+      // no job is running that could still finish.
+      this.logger.warn(
+        `Worker ${WORKER_ID}: Redis is not connected and no job is active; ` +
+          'closing without waiting for Redis',
+      );
+    } else if (!(await settlesWithin(closing, SHUTDOWN_GRACE_MS))) {
       interrupted = [...this.active];
       this.logger.warn(
         `Worker ${WORKER_ID}: interrupting jobs ${interrupted.join(', ')} ` +
@@ -112,9 +147,11 @@ export class JobWorkerService
             `stop within ${INTERRUPT_WAIT_MS} ms; closing anyway, the ` +
             'reconciler will record them as stalled',
         );
-        await Promise.allSettled(
+        const forced = Promise.allSettled(
           this.workers.map((worker) => worker.close(true)),
         );
+        // A forced close still waits for Redis, which may be gone.
+        await settlesWithin(forced, INTERRUPT_WAIT_MS);
       }
     }
     await this.heartbeat.stop();
