@@ -96,7 +96,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     body.requestId = requestId;
 
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 503) {
+      // A dependency outage, not a bug: one line per request, without the
+      // stack, which only shows the driver's internals.
+      this.logger.warn(
+        `${request.method} ${request.path} 503 [requestId=${requestId}]: ${(exception as Error)?.message}`,
+      );
+    } else if (body.statusCode >= 500) {
       const error = exception as Error;
       this.logger.error(
         `${request.method} ${request.path} failed [requestId=${requestId}]: ${error?.message}`,
