@@ -24,6 +24,8 @@ import { WorkerHeartbeat } from './worker/worker-heartbeat.service';
 const SETTLE_MS = 2_000;
 /** Runs read from PostgreSQL and looked up in Redis per round. */
 const BATCH_SIZE = 500;
+/** Days a stopped or silent worker stays in job_workers. */
+const WORKER_RETENTION_DAYS = 7;
 /**
  * Maximum wait for the Redis reads of one batch. A round that waited for
  * Redis without limit would also keep the worker from shutting down.
@@ -214,8 +216,28 @@ export class JobReconciler
           `enqueued again, ${report.stalled} stalled attempts`,
       );
     }
+    await this.forgetOldWorkers();
 
     return report;
+  }
+
+  /**
+   * Deletes job_workers rows of processes that stopped or went silent more
+   * than WORKER_RETENTION_DAYS ago. Their attempts keep the worker id, and an
+   * attempt whose worker row is missing counts as one of a dead worker.
+   */
+  private async forgetOldWorkers(): Promise<void> {
+    const [, deleted] = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM job_workers
+       WHERE coalesce(stopped_at, heartbeat_at) <
+         clock_timestamp() - make_interval(days => $1)`,
+      [WORKER_RETENTION_DAYS],
+    );
+    if (deleted > 0) {
+      this.logger.log(
+        `Forgot ${deleted} job workers silent for over ${WORKER_RETENTION_DAYS} days`,
+      );
+    }
   }
 
   private async reconcileBatch(

@@ -84,4 +84,24 @@ describe('JobReconciler', () => {
       redis.disconnect();
     }
   });
+
+  it('forgets workers silent for over a week', async () => {
+    await app.query(
+      `INSERT INTO job_workers (id, started_at, heartbeat_at, stopped_at)
+       VALUES ('old-stopped', now() - interval '30 days',
+                 now() - interval '9 days', now() - interval '8 days'),
+              ('old-silent', now() - interval '30 days',
+                 now() - interval '8 days', NULL),
+              ('recent-stopped', now() - interval '3 days',
+                 now() - interval '2 days', now() - interval '2 days')`,
+    );
+
+    await reconciler.reconcile();
+
+    const rows = await app.query<{ id: string }>(
+      `SELECT id FROM job_workers
+       WHERE id IN ('old-stopped', 'old-silent', 'recent-stopped')`,
+    );
+    expect(rows.map((row) => row.id)).toEqual(['recent-stopped']);
+  });
 });
