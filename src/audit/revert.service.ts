@@ -541,13 +541,22 @@ export class RevertService {
     table: TrackedTable,
     object: { id: string; first: number },
   ): Promise<Snapshot | undefined> {
+    if (object.first === 1) return undefined;
+
     const [row]: { action: string; snapshot: Snapshot }[] = await manager.query(
       `SELECT action, snapshot FROM audit_version
        WHERE entity_type = $1 AND entity_id = $2 AND version = $3`,
       [table.entityType, object.id, object.first - 1],
     );
+    if (!row) {
+      // Retention removed the earlier state; reading the gap as "did not
+      // exist" would delete an object the revision only changed.
+      throw unprocessable(
+        `${table.entityType} ${object.id}: version ${object.first - 1}, its state before the revision, was pruned by retention, so the revision cannot be reverted; revert the object to a kept version with POST /history/${table.entityType}/${object.id}/revert`,
+      );
+    }
 
-    return row && row.action !== 'delete' ? row.snapshot : undefined;
+    return row.action !== 'delete' ? row.snapshot : undefined;
   }
 
   /** The object as it now is, with what the write did. */

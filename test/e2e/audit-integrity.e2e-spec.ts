@@ -476,6 +476,33 @@ describe('Audit integrity', () => {
     );
   });
 
+  it('refuses a revision revert whose earlier state was pruned', async () => {
+    const probe = await createProbe();
+    await write(probe, 'a', 1);
+    const change = await write(probe, 'a', 2);
+    await app
+      .http()
+      .post('/audit/prune')
+      .set(...bearer(app.adminToken))
+      .send({ keepLast: 1, type: probe.entityType })
+      .expect(200);
+
+    const response = await app
+      .http()
+      .post(`/revisions/${change}/revert`)
+      .set(...bearer(app.adminToken))
+      .send({})
+      .expect(422);
+
+    expect(response.body.message[0]).toContain(
+      'its state before the revision, was pruned by retention',
+    );
+    const rows = await app.query<{ value: number }>(
+      `SELECT value FROM ${probe.table} WHERE id = 'a'`,
+    );
+    expect(rows).toEqual([{ value: 2 }]);
+  });
+
   it('rejects pruning an unknown type', async () => {
     const response = await app
       .http()
