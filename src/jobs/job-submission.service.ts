@@ -5,7 +5,14 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
-import { conflict, DomainError, invalid, tooLarge } from '../common/errors';
+import type { Role } from '../auth/role';
+import {
+  conflict,
+  DomainError,
+  forbidden,
+  invalid,
+  tooLarge,
+} from '../common/errors';
 import { Environment } from '../config/environment';
 import { JobSubmitDto } from './job.dto';
 import { JobQueues, QueuedJobData } from './job-queues.service';
@@ -240,9 +247,30 @@ export class JobSubmissionService {
     }
     if (errors.length === 0) return prepared;
 
+    const denied = errors.filter((error) => error.kind === 'forbidden');
+    if (denied.length > 0) {
+      throw forbidden(denied.map((error) => error.message).join('; '));
+    }
     const message = errors.map((error) => error.message).join('; ');
     const allTooLarge = errors.every((error) => error.kind === 'too-large');
     throw allTooLarge ? tooLarge(message) : invalid(message);
+  }
+
+  /**
+   * Reads the submitter's role, only for a type that needs one. A deleted
+   * submitter counts as a viewer; a system submission (no user) as null.
+   */
+  private async submitterRole(
+    userId: string | null,
+    needed: Role | undefined,
+  ): Promise<Role | null> {
+    if (!needed || userId === null) return null;
+    const [user] = await this.dataSource.query<{ role: Role }[]>(
+      'SELECT role FROM users WHERE id = $1',
+      [userId],
+    );
+
+    return user?.role ?? 'viewer';
   }
 
   private async tryEnqueue(runs: JobRun[]): Promise<void> {
@@ -319,6 +347,12 @@ export class JobSubmissionService {
           this.registry.names().join(', '),
       );
     }
+
+    const roleProblem = this.registry.submitterRoleProblem(
+      type,
+      await this.submitterRole(options.submittedBy, type.minimumRole),
+    );
+    if (roleProblem) throw forbidden(`${at}type: ${roleProblem}`);
 
     const size = Buffer.byteLength(JSON.stringify(request.payload));
     const maxSize = this.environment.JOB_PAYLOAD_MAX_BYTES;

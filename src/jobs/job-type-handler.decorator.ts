@@ -1,4 +1,5 @@
 import { applyDecorators, Injectable, SetMetadata, Type } from '@nestjs/common';
+import type { Role } from '../auth/role';
 
 /** Metadata key under which a job handler class stores its options. */
 export const JOB_TYPE_METADATA = 'chronicle:job-type';
@@ -9,6 +10,11 @@ export interface JobTypeOptions {
   /** class-validator DTO the payload is validated against at submission. */
   payload: Type<object>;
   description: string;
+  /**
+   * Lowest role that may submit jobs of this type, directly or through a
+   * schedule it owns. Without it, the operator role that POST /jobs needs.
+   */
+  minimumRole?: Role;
 }
 
 /**

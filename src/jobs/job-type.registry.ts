@@ -1,3 +1,4 @@
+import { Role, roleIncludes } from '../auth/role';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { ApiProperty } from '@nestjs/swagger';
@@ -67,6 +68,20 @@ export class JobTypeRegistry implements OnModuleInit {
 
   find(name: string): RegisteredJobType | undefined {
     return this.types.get(name);
+  }
+
+  /**
+   * Returns why a user of `role` may not submit jobs of `type`, or null when
+   * they may. A null role is a system submission, which may submit any type.
+   */
+  submitterRoleProblem(
+    type: RegisteredJobType,
+    role: Role | null,
+  ): string | null {
+    if (!type.minimumRole || role === null) return null;
+    if (roleIncludes(role, type.minimumRole)) return null;
+
+    return `Submitting ${type.name} jobs requires the ${type.minimumRole} role; the submitter is ${role}`;
   }
 
   /** @throws DomainError (invalid) naming the known types. */

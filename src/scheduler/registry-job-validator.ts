@@ -1,3 +1,4 @@
+import type { Role } from '../auth/role';
 import { Injectable } from '@nestjs/common';
 import { tooLarge } from '../common/errors';
 import { Environment } from '../config/environment';
@@ -23,6 +24,14 @@ export class RegistryJobValidator implements ScheduledJobValidator {
     private readonly queues: JobQueues,
     private readonly environment: Environment,
   ) {}
+
+  roleProblem(type: string, role: Role): string | null {
+    const registered = this.registry.find(type);
+
+    return registered
+      ? this.registry.submitterRoleProblem(registered, role)
+      : null;
+  }
 
   /** @throws DomainError too-large (413) for a payload above the limit. */
   async validate(job: ScheduledJob): Promise<string[]> {

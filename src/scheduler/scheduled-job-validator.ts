@@ -1,3 +1,4 @@
+import type { Role } from '../auth/role';
 /** The job a schedule submits at each slot, as far as it can be checked. */
 export interface ScheduledJob {
   type: string;
@@ -16,6 +17,12 @@ export interface ScheduledJobValidator {
    * @throws DomainError too-large for a payload above JOB_PAYLOAD_MAX_BYTES.
    */
   validate(job: ScheduledJob): Promise<string[]>;
+
+  /**
+   * Returns why a schedule owned by a user of `role` may not submit jobs of
+   * `type`, or null when it may; see the job type's minimumRole.
+   */
+  roleProblem(type: string, role: Role): string | null;
 }
 
 /** Injection token of the {@link ScheduledJobValidator}. */

@@ -8,7 +8,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { currentAuditContext } from '../audit/audit-context';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
 import type { Role } from '../auth/role';
-import { conflict, notFound } from '../common/errors';
+import { conflict, forbidden, notFound } from '../common/errors';
 import { fetchKeysetPage } from '../common/keyset-page';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
 import { Environment } from '../config/environment';
@@ -79,6 +79,7 @@ export class SchedulesService {
     const payload = input.payload ?? {};
     const job = { type: input.type, payload, queue: input.queue ?? null };
     await this.check(draft, job, input.runAt != null);
+    await this.assertOwnerMaySubmit(this.dataSource.manager, input.type);
 
     const schedule = await this.transactions.run(async (manager) => {
       await this.assertNameFree(manager, input.name);
@@ -149,11 +150,15 @@ export class SchedulesService {
         queue: input.queue === undefined ? current.queue : input.queue,
       };
       await this.check(draft, jobChanged ? job : null, input.runAt != null);
+      await this.assertOwnerMaySubmit(manager, job.type);
       if (input.name !== undefined && input.name !== current.name) {
         await this.assertNameFree(manager, input.name);
       }
       await manager.save(
-        manager.merge(Schedule, current, this.changes(input, draft)),
+        manager.merge(Schedule, current, {
+          ...this.changes(input, draft),
+          ...this.newOwner(),
+        }),
       );
       const updated = await manager.findOneByOrFail(Schedule, { id });
       const timingChanged = TIMING_FIELDS.some((f) => input[f] !== undefined);
@@ -165,6 +170,32 @@ export class SchedulesService {
     this.logger.log(`Updated schedule ${id}`);
 
     return toScheduleResponse(schedule);
+  }
+
+  /*
+   * Who edits or resumes a schedule becomes its owner, because its job runs
+   * act for the owner: otherwise an operator could make an admin's schedule
+   * run jobs with the admin's rights.
+   */
+  private newOwner(): { ownerId?: string } {
+    const userId = currentAuditContext().userId;
+
+    return userId ? { ownerId: userId } : {};
+  }
+
+  /** @throws DomainError forbidden when the acting user may not submit `type`. */
+  private async assertOwnerMaySubmit(
+    manager: EntityManager,
+    type: string,
+  ): Promise<void> {
+    const userId = currentAuditContext().userId;
+    if (!userId) return;
+    const [user] = await manager.query<{ role: Role }[]>(
+      'SELECT role FROM users WHERE id = $1',
+      [userId],
+    );
+    const problem = this.validator.roleProblem(type, user?.role ?? 'viewer');
+    if (problem) throw forbidden(problem);
   }
 
   async remove(id: string): Promise<void> {
@@ -198,6 +229,7 @@ export class SchedulesService {
   async resume(id: string): Promise<ScheduleResponseDto> {
     const schedule = await this.transactions.run(async (manager) => {
       const current = await this.lock(manager, id);
+      await this.assertOwnerMaySubmit(manager, current.type);
       const resumed = await this.moveNextRun(
         manager,
         { ...current, enabled: true },
@@ -208,7 +240,11 @@ export class SchedulesService {
           `Schedule ${id} has no slot left (limit reached, endAt or runAt passed); change its timing instead`,
         );
       }
-      await manager.update(Schedule, { id }, { enabled: true });
+      await manager.update(
+        Schedule,
+        { id },
+        { enabled: true, ...this.newOwner() },
+      );
 
       return manager.findOneByOrFail(Schedule, { id });
     });

@@ -115,6 +115,14 @@ describe('Job submission checks', () => {
     );
   });
 
+  it('refuses audit.prune from an operator', async () => {
+    await expectRefused(
+      { type: 'audit.prune', payload: { keepLast: 5 } },
+      403,
+      'type: Submitting audit.prune jobs requires the admin role; the submitter is operator',
+    );
+  });
+
   it('refuses a negative delay', async () => {
     await expectRefused(
       noop({ delayMs: -5 }),

@@ -352,4 +352,62 @@ describe('Schedules API', () => {
       .set(...bearer(viewer.token))
       .expect(404);
   });
+
+  describe('owners and job roles', () => {
+    const prune = { type: 'audit.prune', payload: { keepLast: 5 } };
+
+    it('rejects an operator schedule of audit.prune', async () => {
+      const name = uniqueName('prune');
+      const response = await create({ ...prune, name, cron: '0 3 * * *' });
+
+      expect(response.status).toBe(403);
+      expect(response.body.message[0]).toBe(
+        'Submitting audit.prune jobs requires the admin role; the submitter is operator',
+      );
+      const rows = await app.query('SELECT 1 FROM schedules WHERE name = $1', [
+        name,
+      ]);
+      expect(rows).toHaveLength(0);
+    });
+
+    it('makes the editor of a schedule its owner', async () => {
+      const admin = await app.createUser('admin');
+      const created = await create(
+        { cron: '0 3 * * *', payload: {} },
+        admin.token,
+      ).expect(201);
+      expect(created.body.ownerId).toBe(admin.id);
+
+      const edited = await app
+        .http()
+        .patch(`/schedules/${created.body.id}`)
+        .set(...bearer(operator.token))
+        .send({ cron: '0 4 * * *' })
+        .expect(200);
+
+      expect(edited.body.ownerId).toBe(operator.id);
+    });
+
+    it('rejects an operator edit of an admin prune schedule', async () => {
+      const admin = await app.createUser('admin');
+      const created = await create(
+        { ...prune, cron: '0 3 * * *' },
+        admin.token,
+      ).expect(201);
+
+      const response = await app
+        .http()
+        .patch(`/schedules/${created.body.id}`)
+        .set(...bearer(operator.token))
+        .send({ cron: '* * * * *' })
+        .expect(403);
+
+      expect(response.body.message[0]).toContain('requires the admin role');
+      const [row] = await app.query<{ cron: string; owner_id: string }>(
+        'SELECT cron, owner_id FROM schedules WHERE id = $1',
+        [created.body.id],
+      );
+      expect(row).toEqual({ cron: '0 3 * * *', owner_id: admin.id });
+    });
+  });
 });

@@ -16,6 +16,8 @@ import {
     'Removes audit versions beyond the newest keepLast of each object and/or ' +
     'older than olderThanDays, optionally of one entity type; the removal ' +
     'is itself recorded and sealed.',
+  // As POST /audit/prune: removing history is for admins only.
+  minimumRole: 'admin',
 })
 export class AuditPruneJob implements JobHandler<AuditPruneDto> {
   private readonly logger = new Logger(AuditPruneJob.name);
