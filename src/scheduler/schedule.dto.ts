@@ -35,6 +35,13 @@ import {
 } from '../jobs/job.dto';
 import { CATCH_UP_POLICIES, type CatchUpPolicy } from './schedule-catch-up';
 
+/*
+ * Longest interval. Slot times are anchor + k * everyMs as JavaScript dates,
+ * which end at 8.64e15 ms after 1970, so an interval near that range made
+ * the next slot an invalid date.
+ */
+export const MAX_EVERY_MS = 100 * 365 * 24 * 3600 * 1000;
+
 /**
  * Body of POST /schedules. Rules across fields (exactly one timing, a valid
  * cron and zone, bounds in order) are checked by SchedulesService, which
@@ -100,12 +107,14 @@ export class ScheduleCreateDto {
   @ApiPropertyOptional({
     type: 'integer',
     nullable: true,
-    maximum: Number.MAX_SAFE_INTEGER,
-    description: 'Fire every this many milliseconds',
+    maximum: MAX_EVERY_MS,
+    description: 'Fire every this many milliseconds (at most 100 years)',
   })
   @IsOptional()
   @IsInt({ message: 'everyMs must be an integer number of milliseconds' })
-  @Max(Number.MAX_SAFE_INTEGER)
+  @Max(MAX_EVERY_MS, {
+    message: `everyMs must be at most ${MAX_EVERY_MS} (100 years)`,
+  })
   everyMs?: number | null;
 
   @ApiPropertyOptional({

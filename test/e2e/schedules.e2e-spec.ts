@@ -353,6 +353,17 @@ describe('Schedules API', () => {
       .expect(404);
   });
 
+  it('rejects an interval beyond 100 years', async () => {
+    const response = await create({
+      everyMs: Number.MAX_SAFE_INTEGER,
+      payload: {},
+    }).expect(400);
+
+    expect(response.body.message).toContain(
+      'everyMs must be at most 3153600000000 (100 years)',
+    );
+  });
+
   describe('owners and job roles', () => {
     const prune = { type: 'audit.prune', payload: { keepLast: 5 } };
 
