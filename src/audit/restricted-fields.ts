@@ -1,5 +1,5 @@
 import { type Role, roleIncludes } from '../auth/role';
-import { ERROR_STACK_ROLE } from '../jobs/job-status';
+import { ERROR_STACK_ROLE, PAYLOAD_HEADERS_ROLE } from '../jobs/job-status';
 import type { ChangesDto, SnapshotDto } from './history-response.dto';
 
 /**
@@ -20,6 +20,13 @@ const RESTRICTED_KEYS: readonly RestrictedKey[] = [
     field: 'error',
     key: 'stack',
     role: ERROR_STACK_ROLE,
+  },
+  // Webhook headers, which often carry credentials, as GET /jobs/:id hides them.
+  {
+    entityType: 'job-runs',
+    field: 'payload',
+    key: 'headers',
+    role: PAYLOAD_HEADERS_ROLE,
   },
 ];
 

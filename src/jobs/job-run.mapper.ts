@@ -6,6 +6,7 @@ import type { JobRun } from './job-run.entity';
 import { JobBackoffDto } from './job.dto';
 import {
   ERROR_STACK_ROLE,
+  PAYLOAD_HEADERS_ROLE,
   JOB_ATTEMPT_STATUSES,
   JOB_RUN_STATUSES,
   type JobAttemptStatus,
@@ -222,12 +223,33 @@ export function redactJobError(
   return { message: error.message };
 }
 
-/** Returns a job response with the error stacks that `reader` may read. */
+/** Returns `payload` without its `headers` unless `reader` may read them. */
+export function redactPayloadHeaders(
+  payload: Record<string, unknown>,
+  reader: Role,
+): Record<string, unknown> {
+  if (!('headers' in payload) || roleIncludes(reader, PAYLOAD_HEADERS_ROLE)) {
+    return payload;
+  }
+  const rest = { ...payload };
+  delete rest.headers;
+
+  return rest;
+}
+
+/**
+ * Returns a job response with the error stacks and payload headers that
+ * `reader` may read.
+ */
 export function redactJobRun(
   job: JobRunResponseDto,
   reader: Role,
 ): JobRunResponseDto {
-  const redacted = { ...job, error: redactJobError(job.error, reader) };
+  const redacted = {
+    ...job,
+    payload: redactPayloadHeaders(job.payload, reader),
+    error: redactJobError(job.error, reader),
+  };
   if (job.attempts) {
     redacted.attempts = job.attempts.map((attempt) => ({
       ...attempt,

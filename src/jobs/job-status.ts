@@ -48,3 +48,9 @@ export interface JobError {
  * paths and code structure, so viewers get the message only.
  */
 export const ERROR_STACK_ROLE: Role = 'operator';
+
+/**
+ * Lowest role that reads `payload.headers` of a job run, because webhook
+ * headers often carry credentials for the receiving service.
+ */
+export const PAYLOAD_HEADERS_ROLE: Role = 'operator';

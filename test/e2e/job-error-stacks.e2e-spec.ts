@@ -221,4 +221,48 @@ describe('Job error stacks', () => {
     expectNoStack(pick(forViewer));
     expect(JSON.stringify(forViewer)).not.toContain('"stack"');
   });
+
+  describe('webhook headers', () => {
+    let jobId: string;
+
+    beforeAll(async () => {
+      const response = await app
+        .http()
+        .post('/jobs')
+        .set(...bearer(users.operator.token))
+        .send({
+          type: 'webhook.deliver',
+          payload: {
+            url: webhooks.url(`/${uniqueName('headers')}`),
+            headers: { Authorization: 'Bearer downstream-secret' },
+          },
+          delayMs: 3_600_000,
+        })
+        .expect(202);
+      jobId = response.body.id;
+    });
+
+    it('hides them from viewers in jobs', async () => {
+      const forViewer = await read('viewer', `/jobs/${jobId}`);
+      const forOperator = await read('operator', `/jobs/${jobId}`);
+
+      expect(forViewer.payload.headers).toBeUndefined();
+      expect(forViewer.payload.url).toEqual(expect.any(String));
+      expect(forOperator.payload.headers).toEqual({
+        Authorization: 'Bearer downstream-secret',
+      });
+    });
+
+    it('hides them from viewers in history', async () => {
+      const path = `/history/job-runs/${jobId}/versions/1`;
+      const forViewer = await read('viewer', path);
+      const forOperator = await read('operator', path);
+
+      expect(JSON.stringify(forViewer)).not.toContain('downstream-secret');
+      expect(forViewer.snapshot.payload.url).toEqual(expect.any(String));
+      expect(forOperator.snapshot.payload.headers).toEqual({
+        Authorization: 'Bearer downstream-secret',
+      });
+    });
+  });
 });
