@@ -293,15 +293,17 @@ export class JobReconciler
     const message =
       `Attempt ${row.attempts_made} stalled: worker ${row.worker_id} ` +
       'stopped reporting while it ran';
-    const [updated] = await this.transactions.run(
+    // TypeORM returns [rows, row count] for an UPDATE statement.
+    const [rows] = await this.transactions.run(
       (manager) =>
-        manager.query<{ status: string }[]>(STALL, [
+        manager.query<[{ status: string }[], number]>(STALL, [
           row.id,
           row.attempts_made,
           message,
         ]),
       { userId: row.submitted_by, source: 'system' },
     );
+    const [updated] = rows;
     if (!updated) return null;
 
     this.stalledTotal += 1;

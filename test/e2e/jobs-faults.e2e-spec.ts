@@ -184,6 +184,7 @@ describe('Jobs under faults', () => {
     expect(await completions(app, job.id)).toBe(1);
     expect(webhooks.received(path)).toHaveLength(2);
     expect(second.log).toContain(`Job ${job.id}: attempt 1 of worker`);
+    expect(second.log).toContain('recorded as stalled; the run is queued');
   });
 
   it('SIGKILL: no attempt left, never runs again', async () => {
