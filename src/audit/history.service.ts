@@ -56,6 +56,7 @@ export class HistoryService {
     reader: Role,
   ): Promise<Page<VersionResponseDto>> {
     const table = await this.resolve(type, id, reader);
+    id = this.registry.canonicalId(table, id);
     const below = this.upperBound(query);
 
     const rows: VersionRow[] = await this.dataSource.query(
@@ -83,6 +84,7 @@ export class HistoryService {
     reader: Role,
   ): Promise<VersionDetailResponseDto> {
     const table = await this.resolve(type, id, reader);
+    id = this.registry.canonicalId(table, id);
     const row = await this.findVersion(table, id, version);
 
     return redactRowValues(table.entityType, toVersionDetail(row), reader);
@@ -96,6 +98,7 @@ export class HistoryService {
     reader: Role,
   ): Promise<DiffResponseDto> {
     const table = await this.resolve(type, id, reader);
+    id = this.registry.canonicalId(table, id);
     const from = await this.findVersion(table, id, query.from);
     const to = await this.findVersion(table, id, query.to);
 
@@ -133,6 +136,7 @@ export class HistoryService {
     reader: Role,
   ): Promise<AsOfResponseDto> {
     const table = await this.resolve(type, id, reader);
+    id = this.registry.canonicalId(table, id);
 
     const [row]: VersionRow[] = await this.dataSource.query(
       `${WITH_SNAPSHOT} ${VERSION_JOINS}

@@ -199,6 +199,7 @@ export class RevertService {
     actor: Actor,
   ): Promise<RevertResponseDto> {
     const table = await this.writableTable(manager, type, id, actor);
+    id = this.registry.canonicalId(table, id);
     const columns = await this.writer.columns(manager, table);
     const current = await this.writer.read(manager, table, columns, id, true);
     const latest = await this.latestVersion(manager, table, id);
@@ -227,6 +228,7 @@ export class RevertService {
     actor: Actor,
   ): Promise<RevertResponseDto> {
     const table = await this.writableTable(manager, type, id, actor);
+    id = this.registry.canonicalId(table, id);
     const columns = await this.writer.columns(manager, table);
     if (await this.writer.read(manager, table, columns, id)) {
       throw conflict(`${type} ${id} exists, so there is nothing to recover`);

@@ -148,6 +148,20 @@ export class TrackedTableRegistry {
     }
   }
 
+  /**
+   * Returns the id as the capture trigger stored it in entity_id: a UUID in
+   * lower case and an integer without leading zeros, so `/history/books/ABC…`
+   * finds what `/books/ABC…` changed. Call after {@link assertId}.
+   */
+  canonicalId(table: TrackedTable, id: string): string {
+    if (table.idType === 'uuid') return id.toLowerCase();
+    if (['integer', 'bigint', 'smallint'].includes(table.idType)) {
+      return BigInt(id).toString();
+    }
+
+    return id;
+  }
+
   private async tables(
     manager: EntityManager,
   ): Promise<Map<string, TrackedTable>> {

@@ -60,6 +60,17 @@ describe('History', () => {
     expect(update.requestId).toEqual(expect.any(String));
   });
 
+  it('finds a history by an upper-case UUID', async () => {
+    const book = await fixtures.createBook({ price: '19.90' });
+    const upper = book.id.toUpperCase();
+
+    const versions = await get(`/history/books/${upper}`).expect(200);
+    const version = await get(`/history/books/${upper}/versions/1`).expect(200);
+
+    expect(versions.body.items.map((v: any) => v.version)).toEqual([1]);
+    expect(version.body.snapshot.id).toBe(book.id);
+  });
+
   it('attributes fifty concurrent pairs to their own users', async () => {
     const first = await fixtures.createBook();
     const second = await fixtures.createBook();
