@@ -121,6 +121,8 @@ describe('Webhook delivery', () => {
       [{ 'x-nul': 'a\u0000b' }, 'payload.headers.x-nul'],
       [{ 'bad name': 'value' }, 'payload.headers."bad name"'],
       [{ 'x-a\r\nb': 'value' }, 'payload.headers."x-a\\r\\nb"'],
+      [{ Host: 'evil.example' }, 'payload.headers.Host is set by the delivery'],
+      [{ 'Content-Length': '5' }, 'payload.headers.Content-Length is set'],
     ];
     for (const [headers, field] of cases) {
       const key = uniqueName('header-key');
@@ -142,6 +144,23 @@ describe('Webhook delivery', () => {
       );
       expect(stored).toEqual([]);
     }
+  });
+
+  it('rejects a URL with credentials at submission', async () => {
+    const url = webhooks
+      .url('/credentials')
+      .replace('http://', 'http://user:pw@');
+
+    const response = await app
+      .http()
+      .post('/jobs')
+      .set(...bearer(operator.token))
+      .send({ type: 'webhook.deliver', payload: { url } })
+      .expect(400);
+
+    expect(response.body.message.join(' ')).toContain(
+      'payload.url must not contain a user name or password',
+    );
   });
 
   it('accepts a header value with a tab', async () => {

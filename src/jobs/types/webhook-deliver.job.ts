@@ -70,6 +70,12 @@ export class WebhookDeliverJob implements JobHandler<WebhookDeliverPayloadDto> {
           this.allowed.describe(),
       );
     }
+    if (url.username !== '' || url.password !== '') {
+      // fetch() rejects such a URL at run time, so every attempt would fail.
+      errors.push(
+        'url must not contain a user name or password; pass credentials in headers',
+      );
+    }
     for (const [name, value] of Object.entries(payload.headers ?? {})) {
       errors.push(...headerErrors(name, value));
     }
@@ -133,6 +139,22 @@ export class WebhookDeliverJob implements JobHandler<WebhookDeliverPayloadDto> {
  * a request: the name must be a token, and the value must not contain CR,
  * LF, NUL or other control characters except tab.
  */
+/*
+ * Headers the delivery sets itself or that fetch() forbids: a caller's value
+ * would be dropped or break the request at run time.
+ */
+const RESERVED_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'content-type',
+  'host',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'x-chronicle-attempt',
+  'x-chronicle-job-id',
+]);
+
 function headerErrors(name: string, value: unknown): string[] {
   try {
     validateHeaderName(name);
@@ -140,6 +162,12 @@ function headerErrors(name: string, value: unknown): string[] {
     return [
       `headers.${JSON.stringify(name)} is not a valid HTTP header name ` +
         '(it must be a token)',
+    ];
+  }
+  if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    return [
+      `headers.${name} is set by the delivery itself and cannot be given; ` +
+        `reserved headers: ${[...RESERVED_HEADERS].join(', ')}`,
     ];
   }
   if (typeof value !== 'string') return [`headers.${name} must be a string`];
