@@ -1,4 +1,5 @@
-import { isISO8601, ValidateBy } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsDate, isISO8601, ValidateBy } from 'class-validator';
 
 /**
  * An ISO 8601 date-time with an explicit offset (`Z` or `+01:00`), so the
@@ -46,4 +47,20 @@ export function IsInstant(field: string): PropertyDecorator {
  */
 export function toInstant(value: unknown): unknown {
   return isInstant(value) ? new Date(value as string) : value;
+}
+
+/**
+ * Converts a field with {@link toInstant} and validates it as a Date, for a
+ * query field read as a Date, naming the field when it is not an instant.
+ */
+export function IsInstantDate(field: string): PropertyDecorator {
+  const converted = Transform(({ value }: { value: unknown }) =>
+    toInstant(value),
+  );
+  const valid = IsDate({ message: instantMessage(field) });
+
+  return (target, property) => {
+    converted(target, property);
+    valid(target, property);
+  };
 }

@@ -6,3 +6,23 @@ export type Role = (typeof ROLES)[number];
 export function roleIncludes(role: Role, required: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(required);
 }
+
+/** Anything that runs SQL: a DataSource, an EntityManager or a QueryRunner. */
+interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Reads a user's role for a permission check. A user deleted since it acted
+ * counts as a viewer, the lowest role.
+ */
+export async function readUserRole(
+  database: Queryable,
+  userId: string,
+): Promise<Role> {
+  const [user] = (await database.query('SELECT role FROM users WHERE id = $1', [
+    userId,
+  ])) as { role: Role }[];
+
+  return user?.role ?? 'viewer';
+}

@@ -5,7 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
-import type { Role } from '../auth/role';
+import { readUserRole, type Role } from '../auth/role';
 import {
   conflict,
   DomainError,
@@ -265,12 +265,8 @@ export class JobSubmissionService {
     needed: Role | undefined,
   ): Promise<Role | null> {
     if (!needed || userId === null) return null;
-    const [user] = await this.dataSource.query<{ role: Role }[]>(
-      'SELECT role FROM users WHERE id = $1',
-      [userId],
-    );
 
-    return user?.role ?? 'viewer';
+    return readUserRole(this.dataSource, userId);
   }
 
   private async tryEnqueue(runs: JobRun[]): Promise<void> {

@@ -21,6 +21,7 @@ import {
   INSTANT_EXAMPLE,
   INSTANT_PATTERN,
   instantMessage,
+  IsInstantDate,
   toInstant,
 } from '../audit/is-instant.decorator';
 import { PageQueryDto } from '../common/pagination';
@@ -269,8 +270,7 @@ export class JobListQueryDto extends PageQueryDto {
     description: 'Jobs created at or after this instant',
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => toInstant(value))
-  @IsDate({ message: instantMessage('from') })
+  @IsInstantDate('from')
   from?: Date;
 
   @ApiPropertyOptional({
@@ -279,7 +279,6 @@ export class JobListQueryDto extends PageQueryDto {
     description: 'Jobs created before this instant',
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => toInstant(value))
-  @IsDate({ message: instantMessage('to') })
+  @IsInstantDate('to')
   to?: Date;
 }

@@ -7,7 +7,7 @@ import {
 import { DataSource, EntityManager } from 'typeorm';
 import { currentAuditContext } from '../audit/audit-context';
 import { AuditedTransactionService } from '../audit/audited-transaction.service';
-import type { Role } from '../auth/role';
+import { readUserRole, type Role } from '../auth/role';
 import { conflict, forbidden, notFound } from '../common/errors';
 import { fetchKeysetPage } from '../common/keyset-page';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../common/pagination';
@@ -173,9 +173,9 @@ export class SchedulesService {
   }
 
   /*
-   * Who edits or resumes a schedule becomes its owner, because its job runs
-   * act for the owner: otherwise an operator could make an admin's schedule
-   * run jobs with the admin's rights.
+   * Returns the acting user as the schedule's new owner. Its job runs act for
+   * the owner, so without this an operator who edits an admin's schedule
+   * could make it run jobs with the admin's rights.
    */
   private newOwner(): { ownerId?: string } {
     const userId = currentAuditContext().userId;
@@ -190,11 +190,8 @@ export class SchedulesService {
   ): Promise<void> {
     const userId = currentAuditContext().userId;
     if (!userId) return;
-    const [user] = await manager.query<{ role: Role }[]>(
-      'SELECT role FROM users WHERE id = $1',
-      [userId],
-    );
-    const problem = this.validator.roleProblem(type, user?.role ?? 'viewer');
+    const role = await readUserRole(manager, userId);
+    const problem = this.validator.roleProblem(type, role);
     if (problem) throw forbidden(problem);
   }
 

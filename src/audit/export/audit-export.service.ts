@@ -3,7 +3,7 @@ import { FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DataSource, QueryRunner } from 'typeorm';
 import { Environment } from '../../config/environment';
-import { Role, roleIncludes } from '../../auth/role';
+import { readUserRole, roleIncludes } from '../../auth/role';
 import type { JobContext } from '../../jobs/job-type';
 import { UnrecoverableJobError } from '../../jobs/job-type';
 import { HISTORY_READ_ROLES, historyReadRole } from '../tracked-table.registry';
@@ -26,7 +26,7 @@ export interface AuditExportResult {
   format: ExportFormat;
 }
 
-/** What an export reads of its job; no submitter means a system job. */
+/** The fields of its job that an export reads. No submitter means a system job. */
 export type AuditExportContext = Pick<
   JobContext,
   'jobRunId' | 'signal' | 'progress'
@@ -154,10 +154,7 @@ export class AuditExportService {
     submittedBy: string | null,
   ): Promise<string[]> {
     if (submittedBy === null) return [];
-    const [user] = (await runner.query('SELECT role FROM users WHERE id = $1', [
-      submittedBy,
-    ])) as { role: Role }[];
-    const role = user?.role ?? 'viewer';
+    const role = await readUserRole(runner, submittedBy);
 
     return [...HISTORY_READ_ROLES]
       .filter(([, needed]) => !roleIncludes(role, needed))

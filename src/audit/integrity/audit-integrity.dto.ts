@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
-  IsDate,
   IsInt,
   IsOptional,
   IsString,
@@ -10,7 +9,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { instantMessage, toInstant } from '../is-instant.decorator';
+import { IsInstantDate } from '../is-instant.decorator';
 
 export class AuditSealDto {
   /** Overrides AUDIT_SEAL_SETTLE_MS for this call; 0 seals every committed revision. */
@@ -35,8 +34,7 @@ export class AuditVerifyQueryDto {
     description: 'Revisions created at or after this instant',
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => toInstant(value))
-  @IsDate({ message: instantMessage('from') })
+  @IsInstantDate('from')
   from?: Date;
 
   @ApiPropertyOptional({
@@ -45,8 +43,7 @@ export class AuditVerifyQueryDto {
     description: 'Revisions created before this instant',
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => toInstant(value))
-  @IsDate({ message: instantMessage('to') })
+  @IsInstantDate('to')
   to?: Date;
 
   /** Seq of a chain head recorded earlier; needs anchorHash. */
