@@ -36,9 +36,9 @@ import {
 import { CATCH_UP_POLICIES, type CatchUpPolicy } from './schedule-catch-up';
 
 /*
- * Longest interval. Slot times are anchor + k * everyMs as JavaScript dates,
- * which end at 8.64e15 ms after 1970, so an interval near that range made
- * the next slot an invalid date.
+ * Maximum everyMs. Slot times are anchor + k * everyMs as JavaScript dates,
+ * which end 8.64e15 ms after 1970, so an interval near that range made the
+ * next slot an invalid date.
  */
 export const MAX_EVERY_MS = 100 * 365 * 24 * 3600 * 1000;
 

@@ -20,7 +20,7 @@ export interface ScheduledJobValidator {
 
   /**
    * Returns why a schedule owned by a user of `role` may not submit jobs of
-   * `type`, or null when it may; see the job type's minimumRole.
+   * `type`, or null when it may. The job type's minimumRole decides.
    */
   roleProblem(type: string, role: Role): string | null;
 }

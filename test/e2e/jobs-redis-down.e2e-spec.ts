@@ -39,9 +39,9 @@ async function runRow(app: TestApp, id: string): Promise<RunRow> {
 }
 
 /**
- * Cancel and retry with Redis unreachable: a queued or delayed job is
+ * Checks cancel and retry with Redis unreachable. A queued or delayed job is
  * cancelled in PostgreSQL alone, because a worker skips a run that is no
- * longer pending; an active job can only be aborted through Redis, so that
+ * longer pending. An active job can only be aborted through Redis, so that
  * cancel and a retry return 503 and change nothing.
  */
 async function expectControlWithoutRedis(

@@ -21,7 +21,7 @@ export interface ReceivedRequest {
 
 /**
  * An HTTP server on 127.0.0.1 that records every request and responds as
- * the path's {@link WebhookBehaviour} says.
+ * the path's {@link WebhookBehaviour} specifies.
  */
 export class WebhookServer {
   readonly requests: ReceivedRequest[] = [];
